@@ -13,8 +13,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 venv="$top/.venv"
 stamp="$venv/.semcom-setup-stamp"
-inputs_hash=$(cat scripts/setup.sh scripts/constraints.txt scripts/requirements.txt pyproject.toml \
-              scripts/convert_metric_weights.py scripts/prepare_data.py 2>/dev/null | sha256sum | cut -d' ' -f1)
+inputs_hash=$(for f in scripts/setup.sh scripts/constraints.txt scripts/requirements.txt pyproject.toml \
+                scripts/convert_metric_weights.py scripts/prepare_data.py; do if [ -f "$f" ]; then cat "$f"; fi; done \
+              | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs_hash" ] && [ "${1:-}" != "--force" ]; then
   exit 0
 fi

@@ -1,0 +1,90 @@
+"""The codec interface every scheme implements, and the registry by name."""
+from __future__ import annotations
+
+import importlib
+from typing import Callable, Optional
+
+import torch
+
+from ..csi import CSI
+from ..transport import Message
+
+# name -> "module:attribute" (imported lazily: the neural codecs pull in large modules)
+_REGISTRY: dict[str, str] = {}
+
+
+class SemanticCodec:
+    """A scheme: images to a :class:`~semcom.transport.Message` and back.
+
+    ``encode(images, csi)``: images float [B, 3, H, W] in [0, 1] -> Message. ``csi`` carries the SNR
+    (and gains) for schemes that adapt to the channel (LRISC, DiffJSCC, adaptive MCS); schemes that
+    do not need it accept ``None``.
+
+    ``decode(message, csi)``: the received Message -> images [B, 3, H, W] in [0, 1]. Failures the
+    scheme detects (a failed CRC, an undecodable codestream) are reported in :attr:`last_failures`
+    as a list with one entry per image: ``None`` or the reason (``"crc"``, ``"decode: ..."``, ...).
+
+    ``name`` is the registry name; ``description`` a one-line summary for tables and plots.
+    """
+
+    name = "codec"
+    description = ""
+
+    def __init__(self):
+        self.last_failures: list = []
+
+    def encode(self, images: torch.Tensor, csi: Optional[CSI] = None) -> Message:
+        raise NotImplementedError
+
+    def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def check_images(images: torch.Tensor) -> torch.Tensor:
+        """Validate an image batch: float [B, 3, H, W] with finite values in [0, 1]."""
+        if not torch.is_tensor(images) or images.dim() != 4 or images.shape[1] != 3:
+            shape = tuple(images.shape) if torch.is_tensor(images) else type(images).__name__
+            raise ValueError(f"images must be a float tensor [B, 3, H, W], got {shape}")
+        if not torch.isfinite(images).all():
+            raise ValueError("images hold NaN or Inf values")
+        return images.float().clamp(0, 1)
+
+
+def register_codec(name: str, target: str):
+    """Register ``"module:attribute"`` (a :class:`SemanticCodec` subclass or factory) as ``name``."""
+    _REGISTRY[name] = target
+
+
+def codec_names() -> list:
+    return sorted(_REGISTRY)
+
+
+def parse_spec(spec: str) -> tuple:
+    """``"deepjscc:model_dir=models/x,snr_adaptive=1"`` -> ``("deepjscc", {...})``."""
+    name, _, rest = spec.partition(":")
+    options = {}
+    for item in filter(None, rest.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise ValueError(f"codec option {item!r} in {spec!r} is not key=value")
+        options[key.strip()] = _literal(value.strip())
+    return name.strip(), options
+
+
+def _literal(value: str):
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
+
+
+def get_codec(spec: str, **options) -> SemanticCodec:
+    """A codec by registry name, with options from the spec string and keywords."""
+    name, parsed = parse_spec(spec)
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown scheme {name!r}; known: {', '.join(codec_names())}")
+    module, _, attr = _REGISTRY[name].partition(":")
+    factory: Callable = getattr(importlib.import_module(module), attr)
+    return factory(**{**parsed, **options})
