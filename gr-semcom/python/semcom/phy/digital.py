@@ -169,8 +169,11 @@ class DigitalReceiver(SemcomBlock):
         self.decoder = decoder
         self.num_iter = num_iter
         self._crc = CRCDecoder(CRCEncoder("CRC24A"))
-        self._demapper = Demapper("app", "qam" if self.mcs.bits_per_symbol > 1 else "pam",
-                                  self.mcs.bits_per_symbol)
+        bps = self.mcs.bits_per_symbol
+        # Gray square QAM in AWGN is separable: its APP LLRs are exactly those of two PAMs (Sionna
+        # puts even label bits on the real axis, odd ones on the imaginary axis). Two sqrt(M)-point
+        # demappers cost far less than one M-point demapper.
+        self._demapper = Demapper("app", "pam", max(1, bps // 2))
         self.erasures = 0
 
     def layout(self, num_bits: int) -> BlockLayout:
@@ -187,8 +190,16 @@ class DigitalReceiver(SemcomBlock):
         self.erasures += int(erased.sum())
         y = torch.where(erased, torch.zeros_like(y), y)
         no = torch.nan_to_num(no, nan=1.0, posinf=1e6).clamp_min(1e-9)
-        llr = self._demapper(y, no)
-        llr = llr.reshape(*y.shape, self.mcs.bits_per_symbol)
+        bps = self.mcs.bits_per_symbol
+        if bps == 1:
+            llr = self._demapper(y, no).reshape(*y.shape, 1)
+        else:
+            # A QAM point is (PAM_re + j PAM_im) / sqrt(2) with unit-power PAMs: rescale each axis
+            # to its PAM and give it noise of complex variance 2*no (real variance no).
+            axes = torch.stack([y.real, y.imag], dim=-1) * math.sqrt(2)
+            llr_axes = self._demapper(axes.to(torch.complex64), (2 * no)[..., None].expand(axes.shape))
+            llr = llr_axes.reshape(*y.shape, 2, bps // 2).transpose(-1, -2)
+        llr = llr.reshape(*y.shape, bps)
         llr = torch.where(erased[..., None], torch.zeros_like(llr), llr)
         return llr.reshape(y.shape[0], -1)
 

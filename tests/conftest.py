@@ -1,0 +1,17 @@
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import sionna.phy  # noqa: E402
+import torch  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same seed (Sionna's config seeds torch, numpy and Python)."""
+    sionna.phy.config.seed = 1234
+    torch.manual_seed(1234)
+    yield
