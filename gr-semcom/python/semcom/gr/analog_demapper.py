@@ -1,0 +1,78 @@
+"""``analog_demapper``: a PDU of complex symbols -> the PDU of float32 values it carries."""
+from __future__ import annotations
+
+import numpy as np
+import pmt
+import torch
+from gnuradio import gr
+
+from ..phy.analog import AnalogDemapper
+from ..phy.equalization import EQUALIZERS
+
+EQUALIZER_CHOICES = ("none", "zf", "mmse")
+
+
+class analog_demapper(gr.basic_block):
+    """Wraps :class:`semcom.phy.AnalogDemapper` for PDUs, with optional one-tap equalisation.
+
+    Parameters
+    ----------
+    equalizer : "none" | "zf" | "mmse". Applied only when the metadata carries ``gain`` (complex
+        scalar, or a c32vector with one gain per symbol); MMSE also needs ``noise_var`` (float or
+        f32vector; the SNR convention's N0).
+    shape : default shape (list of int) when the metadata carries none (empty: all values).
+
+    Message ports
+    -------------
+    in : PDU ``(meta, c32vector)``; ``meta["scale"]`` (default 1) and ``meta["shape"]`` as set by
+        :class:`analog_mapper`.
+    out : PDU ``(meta, f32vector)``; ``meta["noise_var"]`` becomes the post-equaliser noise
+        variance (mean over symbols) when equalised.
+    """
+
+    def __init__(self, equalizer="zf", shape=()):
+        gr.basic_block.__init__(self, name="semcom_analog_demapper", in_sig=None, out_sig=None)
+        self.demapper = AnalogDemapper()
+        self.set_equalizer(equalizer)
+        self.shape = [int(s) for s in shape] if shape else None
+        self.message_port_register_in(pmt.intern("in"))
+        self.message_port_register_out(pmt.intern("out"))
+        self.set_msg_handler(pmt.intern("in"), self.handle)
+
+    def set_equalizer(self, equalizer):
+        equalizer = str(equalizer).lower()
+        if equalizer not in EQUALIZER_CHOICES:
+            raise ValueError(f"equalizer must be one of {EQUALIZER_CHOICES}")
+        self.equalizer = equalizer
+
+    def demap(self, symbols, meta=None):
+        """``(values float32 [prod(shape)], meta)`` of one symbol vector (no GNU Radio involved)."""
+        meta = dict(meta or {})
+        y = torch.from_numpy(np.asarray(symbols, np.complex64).reshape(1, -1).copy())
+        if self.equalizer != "none" and meta.get("gain") is not None:
+            h = torch.as_tensor(np.asarray(meta["gain"], np.complex64)).reshape(1, -1)
+            no = torch.as_tensor(np.asarray(meta.get("noise_var", 0.0), np.float32)).reshape(1, -1)
+            if self.equalizer == "mmse" and meta.get("noise_var") is None:
+                raise ValueError("MMSE equalisation needs noise_var in the metadata")
+            y, no_eff = EQUALIZERS[self.equalizer](y, h, no)
+            meta["noise_var"] = float(no_eff.mean())
+            meta["equalized"] = True
+        shape = meta.get("shape", self.shape) or [2 * y.shape[1]]
+        shape = [int(s) for s in shape]
+        scale = torch.tensor([float(meta.get("scale", 1.0))])
+        with torch.no_grad():
+            z = self.demapper(y, scale, tuple(shape))
+        meta["shape"] = shape
+        return z.reshape(-1).numpy().astype(np.float32), meta
+
+    def handle(self, msg):
+        if not pmt.is_pair(msg):
+            self.logger.warn("analog_demapper: dropping a message that is not a PDU")
+            return
+        meta = pmt.to_python(pmt.car(msg)) or {}
+        try:
+            z, meta = self.demap(pmt.to_python(pmt.cdr(msg)), meta)
+        except Exception as exc:  # noqa: BLE001
+            self.logger.error(f"analog_demapper: {exc}")
+            return
+        self.message_port_pub(pmt.intern("out"), pmt.cons(pmt.to_pmt(meta), pmt.init_f32vector(len(z), z)))
