@@ -1,0 +1,448 @@
+#!/usr/bin/env python
+"""Train DeepJSCC (Bourtsoulatze 2019, optionally SNR-adaptive) through the project's own blocks.
+
+Every step runs, differentiably: encoder -> ``AnalogMapper`` (unit power) -> channel
+(``get_channel("awgn")`` and ``get_channel("rayleigh-block")`` on alternate steps) -> ``zf_equalize``
+(fading) -> ``AnalogDemapper`` -> decoder, with the SNR drawn uniformly per example in
+[--snr-min, --snr-max] dB and the MSE loss, Adam.
+
+Checkpoints (safetensors for the model, the Adam state and the random generators, plus a JSON
+state) are written to ``--run-dir`` every ``--ckpt-every`` steps; re-running the same command
+resumes from the last one. When ``--steps`` are done or ``--max-minutes`` have passed, the model
+is exported to ``--out`` (config.json + safetensors) with a model card README.md (data, steps,
+wall time, loss curve loss.png, test PSNR per SNR over AWGN and block Rayleigh).
+
+Example (the shipped model)::
+
+    nohup .venv/bin/python scripts/train_deepjscc.py --size 64 --num-down 2 --latent-channels 4 \\
+        --snr-adaptive --batch 32 --steps 11000 --max-minutes 35 > runs/deepjscc.log 2>&1 &
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from safetensors.torch import load_file, save_file  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+EVAL_SNRS = (0.0, 5.0, 10.0, 20.0)
+EVAL_CHANNELS = ("awgn", "rayleigh-block")
+TRAIN_CHANNELS = ("awgn", "rayleigh-block")
+
+# Fallback photos bundled with scikit-image, used only while semcom.data is not available.
+_SKIMAGE_TRAIN = ("astronaut", "rocket", "motorcycle_left", "hubble_deep_field", "retina",
+                  "immunohistochemistry", "motorcycle_right")
+_SKIMAGE_TEST = ("coffee", "chelsea")
+
+
+# ---------------------------------------------------------------------------------------- data
+def _to_batch(images) -> torch.Tensor:
+    """Any of: tensor/array [N, 3, H, W] or [N, H, W, 3], float in [0, 1] or uint8 -> float [N, 3, H, W]."""
+    if isinstance(images, (list, tuple)):
+        images = np.stack([np.asarray(im) for im in images])
+    t = torch.as_tensor(np.asarray(images) if not torch.is_tensor(images) else images)
+    if t.dim() != 4:
+        raise ValueError(f"expected a batch of images [N, 3, H, W], got shape {tuple(t.shape)}")
+    if t.shape[1] != 3 and t.shape[-1] == 3:
+        t = t.permute(0, 3, 1, 2)
+    t = t.float() / 255.0 if t.dtype == torch.uint8 else t.float()
+    return t.clamp(0, 1).contiguous()
+
+
+def _skimage_photo(name: str) -> np.ndarray:
+    import skimage.data
+    im = getattr(skimage.data, name)()
+    if im.ndim == 2:
+        im = np.stack([im] * 3, axis=-1)
+    return im[..., :3]
+
+
+def _fallback_random_crops(size: int, n: int, seed: int) -> torch.Tensor:
+    """Random crops (random scale 0.5-1, flips) of scikit-image's bundled photos."""
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    photos = [_skimage_photo(name) for name in _SKIMAGE_TRAIN]
+    out = np.empty((n, size, size, 3), np.uint8)
+    for i in range(n):
+        im = photos[rng.integers(len(photos))]
+        h, w = im.shape[:2]
+        side = int(rng.integers(size, max(size + 1, int(min(h, w) * rng.uniform(0.15, 0.6)))))
+        side = min(side, h, w)
+        y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+        crop = Image.fromarray(im[y:y + side, x:x + side]).resize((size, size), Image.BICUBIC)
+        crop = np.asarray(crop)
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        out[i] = crop
+    return _to_batch(out)
+
+
+def _fallback_test_images(size: int) -> torch.Tensor:
+    """Centre crop and four corner crops of each held-out scikit-image photo, resized to ``size``."""
+    from PIL import Image
+    out = []
+    for name in _SKIMAGE_TEST:
+        im = _skimage_photo(name)
+        h, w = im.shape[:2]
+        s = min(h, w)
+        boxes = [((h - s) // 2, (w - s) // 2, s)]
+        q = s // 2
+        boxes += [(0, 0, q), (0, w - q, q), (h - q, 0, q), (h - q, w - q, q)]
+        for y, x, side in boxes:
+            crop = Image.fromarray(im[y:y + side, x:x + side]).resize((size, size), Image.BICUBIC)
+            out.append(np.asarray(crop))
+    return _to_batch(np.stack(out))
+
+
+def data_source() -> str:
+    """``"semcom.data"`` when the project's data module is importable, else ``"skimage"``."""
+    try:
+        from semcom.data import load_images, random_crops  # noqa: F401
+        return "semcom.data"
+    except ImportError:
+        return "skimage"
+
+
+def train_crops(size: int, n: int, seed: int) -> torch.Tensor:
+    if data_source() == "semcom.data":
+        from semcom.data import random_crops
+        return _to_batch(random_crops("train", size, n, seed))
+    return _fallback_random_crops(size, n, seed)
+
+
+def test_images(size: int) -> torch.Tensor:
+    if data_source() == "semcom.data":
+        from semcom.data import load_images
+        return _to_batch(load_images("test", size))
+    return _fallback_test_images(size)
+
+
+# ------------------------------------------------------------------------------- the link
+def psnr(reference: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """PSNR [N] in dB of images in [0, 1]."""
+    mse = (reference - images).square().flatten(1).mean(dim=1).clamp_min(1e-10)
+    return -10.0 * torch.log10(mse)
+
+
+def link(model, images, snr_db, channel):
+    """Differentiable pass through the project's blocks; returns the reconstruction."""
+    from semcom.codecs.deepjscc import decoder_snr_db
+    from semcom.phy import AnalogDemapper, AnalogMapper, zf_equalize
+
+    snr_in = snr_db if model.config.snr_adaptive else None
+    z = model.encode(images, snr_in)
+    x, scale = AnalogMapper()(z)
+    y, csi = channel(x, snr_db)
+    if channel.fading:
+        y, _ = zf_equalize(y, csi.gain, csi.noise_var)
+    z_hat = AnalogDemapper()(y, scale, tuple(z.shape[1:]))
+    return model.decode(z_hat, decoder_snr_db(csi) if model.config.snr_adaptive else None)
+
+
+def evaluate(model_dir, images, snrs=EVAL_SNRS, channels=EVAL_CHANNELS, draws=4, seed=1234,
+             batch=64):
+    """Mean PSNR {channel: {snr: dB}} of the exported codec through ``send_message``."""
+    from semcom.channels import get_channel
+    from semcom.codecs.deepjscc import DeepJSCCCodec
+    from semcom.csi import CSI
+    from semcom.transport import send_message
+
+    codec = DeepJSCCCodec(model_dir=model_dir)
+    result = {}
+    for ch_name in channels:
+        result[ch_name] = {}
+        for snr in snrs:
+            gen = torch.Generator().manual_seed(seed)
+            values = []
+            for _ in range(draws):
+                for start in range(0, images.shape[0], batch):
+                    img = images[start:start + batch]
+                    csi = CSI.from_snr(snr, img.shape[0])
+                    rx, rx_csi = send_message(codec.encode(img, csi), get_channel(ch_name, generator=gen), snr)
+                    values.append(psnr(img, codec.decode(rx, rx_csi)))
+            result[ch_name][float(snr)] = float(torch.cat(values).mean())
+    return result
+
+
+# ---------------------------------------------------------------------------- checkpoints
+def save_checkpoint(run_dir: Path, model, opt, state: dict, gens: dict):
+    tmp = run_dir / "checkpoint.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    opt_sd = opt.state_dict()
+    tensors = {}
+    for pid, pstate in opt_sd["state"].items():
+        for key, val in pstate.items():
+            tensors[f"{pid}.{key}"] = torch.as_tensor(val).detach().clone().contiguous()
+    for name, gen in gens.items():
+        tensors[f"rng.{name}"] = gen.get_state()
+    save_file(tensors, str(tmp / "optimizer.safetensors"))
+    (tmp / "state.json").write_text(json.dumps({**state, "param_groups": opt_sd["param_groups"]}, indent=1))
+    final = run_dir / "checkpoint"
+    old = run_dir / "checkpoint.old"
+    if final.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def load_checkpoint(run_dir: Path, model, opt, gens: dict):
+    ckpt = run_dir / "checkpoint"
+    if not (ckpt / "state.json").is_file():
+        ckpt = run_dir / "checkpoint.old"  # interrupted between the two renames
+        if not (ckpt / "state.json").is_file():
+            return None
+    state = json.loads((ckpt / "state.json").read_text())
+    model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
+    tensors = load_file(str(ckpt / "optimizer.safetensors"))
+    opt_state = {}
+    for key, val in tensors.items():
+        if key.startswith("rng."):
+            continue
+        pid, name = key.split(".", 1)
+        opt_state.setdefault(int(pid), {})[name] = val
+    opt.load_state_dict({"state": opt_state, "param_groups": state.pop("param_groups")})
+    for name, gen in gens.items():
+        if f"rng.{name}" in tensors:
+            gen.set_state(tensors[f"rng.{name}"])
+    return state
+
+
+# --------------------------------------------------------------------------------- export
+def plot_loss(history, path: Path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    for ch in TRAIN_CHANNELS:
+        pts = [(s, l) for s, l, c in history if c == ch]
+        if pts:
+            s, l = zip(*pts)
+            ax.plot(s, -10 * np.log10(np.maximum(l, 1e-10)), label=f"{ch} (train, SNR U[0,20] dB)", lw=1)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training PSNR = -10 log10(MSE) [dB]")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
+    cfg = model.config
+    lines = [
+        "# DeepJSCC (Bourtsoulatze et al. 2019, SNR-adaptive ADJSCC variant)" if cfg.snr_adaptive
+        else "# DeepJSCC (Bourtsoulatze et al. 2019)",
+        "",
+        "Trained by `scripts/train_deepjscc.py` of gr-semcom; load with "
+        "`semcom.models.deepjscc.DeepJSCC.from_pretrained(folder)` or the codec "
+        "`semcom.codecs.get_codec(\"deepjscc\")`.",
+        "",
+        "## Architecture",
+        f"- encoder: {len(cfg.channels) + 1} conv {cfg.kernel_size}x{cfg.kernel_size} + PReLU, channels "
+        f"{list(cfg.channels)} -> c={cfg.latent_channels}, first D={cfg.num_down} with stride 2",
+        "- decoder: mirrored transposed convolutions + PReLU, sigmoid output",
+        f"- SNR-adaptive: {bool(cfg.snr_adaptive)} (ADJSCC attention feature modules after every hidden "
+        f"stage, MLP hidden width {cfg.af_hidden}); encoder gets the average SNR, decoder the SNR after "
+        "zero forcing (`semcom.codecs.deepjscc.decoder_snr_db`)",
+        f"- CBR = c / (6 * 4^D) = {model.cbr():.5f} (1/{1 / model.cbr():.0f}); "
+        f"{sum(p.numel() for p in model.parameters())} parameters",
+        "- power normalisation: the project's `AnalogMapper` (unit average symbol power per image)",
+        "",
+        "## Training",
+        f"- data: {state['data']} train split, random {args.size}x{args.size} crops, "
+        f"{args.crops_per_chunk} new crops every chunk (seed {args.seed} + chunk index)",
+        f"- link: AnalogMapper -> {' / '.join(TRAIN_CHANNELS)} (alternating steps) -> ZF when fading -> "
+        f"AnalogDemapper; SNR uniform per example in [{args.snr_min:g}, {args.snr_max:g}] dB",
+        f"- loss MSE, Adam lr {args.lr:g} (x0.1 for the last part), batch {args.batch}, grad-norm clip {args.clip:g}",
+        f"- steps: {state['step']}, wall time {state['train_seconds'] / 60:.1f} min on "
+        f"{state.get('threads', 1)} CPU thread(s)",
+        f"- final training loss (MSE, mean of the last logged windows): {state.get('last_loss', float('nan')):.5f}",
+        "",
+        "![training loss](loss.png)",
+        "",
+        f"## Test PSNR [dB] ({n_test} images of the {state['data']} test split, {args.size}x{args.size}, "
+        f"through `send_message`, ZF, mean over {args.eval_draws} noise/fading draws)",
+        "",
+        "| channel | " + " | ".join(f"{s:g} dB" for s in EVAL_SNRS) + " |",
+        "| --- | " + " | ".join("---" for _ in EVAL_SNRS) + " |",
+    ]
+    for ch, row in metrics.items():
+        lines.append(f"| {ch} | " + " | ".join(f"{row[float(s)]:.2f}" for s in EVAL_SNRS) + " |")
+    lines += ["", "Command:", "", "```", "python scripts/train_deepjscc.py " + " ".join(state["argv"]), "```", ""]
+    (out / "README.md").write_text("\n".join(lines))
+
+
+def export(model, state, args, run_dir: Path):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    model.save_pretrained(str(out), safe_serialization=True)
+    plot_loss(state["history"], out / "loss.png")
+    images = test_images(args.size)
+    if args.eval_images:
+        images = images[:args.eval_images]
+    print(f"evaluating on {images.shape[0]} test images ...", flush=True)
+    metrics = evaluate(out, images, draws=args.eval_draws)
+    for ch, row in metrics.items():
+        print(f"  {ch:15s} " + "  ".join(f"{s:g} dB: {v:.2f}" for s, v in row.items()), flush=True)
+    state["test_psnr"] = {ch: {str(k): v for k, v in row.items()} for ch, row in metrics.items()}
+    write_card(out, model, state, metrics, args, images.shape[0])
+    (run_dir / "metrics.json").write_text(json.dumps(state["test_psnr"], indent=1))
+    return metrics
+
+
+# ----------------------------------------------------------------------------------- main
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--size", type=int, default=64, help="training crop size")
+    p.add_argument("--num-down", type=int, default=2, help="D, stride-2 stages")
+    p.add_argument("--latent-channels", type=int, default=4, help="c, latent channels")
+    p.add_argument("--channels", type=str, default="16,32,32,32", help="hidden encoder channels")
+    p.add_argument("--snr-adaptive", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--af-hidden", type=int, default=16)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--steps", type=int, default=10000, help="total training steps")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="stop cleanly (checkpoint + export) after this many minutes of this run")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--decay-at", type=float, default=0.8,
+                   help="lr x0.1 from this fraction of --steps (or of --max-minutes)")
+    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip")
+    p.add_argument("--snr-min", type=float, default=0.0)
+    p.add_argument("--snr-max", type=float, default=20.0)
+    p.add_argument("--crops-per-chunk", type=int, default=4096)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--ckpt-every", type=int, default=500)
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--run-dir", type=str, default="runs/deepjscc")
+    p.add_argument("--out", type=str, default=None, help="export folder (default models_dir()/deepjscc)")
+    p.add_argument("--eval-draws", type=int, default=4)
+    p.add_argument("--eval-images", type=int, default=0, help="0: all test images")
+    p.add_argument("--no-export", action="store_true")
+    args = p.parse_args(argv)
+    if args.size % (2 ** args.num_down):
+        p.error(f"--size must be a multiple of 2^D = {2 ** args.num_down}")
+    if args.steps < 1 or args.batch < 1:
+        p.error("--steps and --batch must be >= 1")
+    if args.snr_min > args.snr_max:
+        p.error("--snr-min must not exceed --snr-max")
+    if args.out is None:
+        import semcom
+        args.out = str(Path(semcom.models_dir()) / "deepjscc")
+    return args
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    from semcom.channels import get_channel
+    from semcom.models.deepjscc import DeepJSCC
+
+    run_dir = Path(args.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(args.seed)
+    model = DeepJSCC(latent_channels=args.latent_channels, num_down=args.num_down,
+                     channels=[int(c) for c in args.channels.split(",")], snr_adaptive=args.snr_adaptive,
+                     af_hidden=args.af_hidden)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    gens = {"noise": torch.Generator().manual_seed(args.seed + 1),
+            "batch": torch.Generator().manual_seed(args.seed + 2)}
+    state = load_checkpoint(run_dir, model, opt, gens)
+    if state is None:
+        state = {"step": 0, "train_seconds": 0.0, "history": [], "data": data_source(),
+                 "argv": argv, "threads": args.threads}
+        print(f"training from scratch, data: {state['data']}", flush=True)
+    else:
+        print(f"resuming from step {state['step']} ({state['train_seconds'] / 60:.1f} min trained)", flush=True)
+        if state["data"] != data_source():
+            print(f"warning: checkpoint trained on {state['data']}, now {data_source()} is used", flush=True)
+            state["data"] = f"{state['data']} then {data_source()}"
+    channels = {name: get_channel(name, generator=gens["noise"]) for name in TRAIN_CHANNELS}
+
+    chunk_index, crops = None, None
+    start_time = time.time()
+    window = {name: [] for name in TRAIN_CHANNELS}
+    stopped_early = False
+    model.train()
+    bar = tqdm(total=args.steps, initial=state["step"], desc="deepjscc", mininterval=5, dynamic_ncols=True)
+    while state["step"] < args.steps:
+        run_minutes = (time.time() - start_time) / 60
+        if args.max_minutes is not None and run_minutes >= args.max_minutes:
+            stopped_early = True
+            break
+        t0 = time.time()
+        step = state["step"]
+        # data: chunk k holds crops_per_chunk crops of seed+k, read in order; deterministic on resume
+        k, offset = divmod(step * args.batch, args.crops_per_chunk)
+        if k != chunk_index:
+            crops, chunk_index = train_crops(args.size, args.crops_per_chunk, args.seed + k), k
+        idx = (torch.arange(args.batch) + offset) % args.crops_per_chunk
+        images = crops[idx]
+        flip = torch.rand(args.batch, generator=gens["batch"]) < 0.5
+        images = torch.where(flip[:, None, None, None], images.flip(-1), images)
+        snr = args.snr_min + (args.snr_max - args.snr_min) * torch.rand(args.batch, generator=gens["batch"])
+        ch_name = TRAIN_CHANNELS[step % len(TRAIN_CHANNELS)]
+
+        late = step >= args.decay_at * args.steps or (
+            args.max_minutes is not None and run_minutes >= args.decay_at * args.max_minutes)
+        for group in opt.param_groups:
+            group["lr"] = args.lr * (0.1 if late else 1.0)
+
+        out = link(model, images, snr, channels[ch_name])
+        loss = torch.nn.functional.mse_loss(out, images)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite loss at step {step}")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+        opt.step()
+        state["train_seconds"] += time.time() - t0
+        state["step"] = step + 1
+        window[ch_name].append(loss.item())
+        bar.update(1)
+        if state["step"] % args.log_every == 0:
+            for name, vals in window.items():
+                if vals:
+                    state["history"].append([state["step"], float(np.mean(vals)), name])
+            msg = " ".join(f"{n}={np.mean(v):.4f}" for n, v in window.items() if v)
+            bar.set_postfix_str(msg + (" lr/10" if late else ""))
+            state["last_loss"] = float(np.mean([x for v in window.values() for x in v]))
+            window = {name: [] for name in TRAIN_CHANNELS}
+        if state["step"] % args.ckpt_every == 0:
+            save_checkpoint(run_dir, model, opt, state, gens)
+    bar.close()
+    if "last_loss" not in state:
+        vals = [x for v in window.values() for x in v]
+        state["last_loss"] = float(np.mean(vals)) if vals else float("nan")
+    save_checkpoint(run_dir, model, opt, state, gens)
+    why = f"time limit of {args.max_minutes:g} min" if stopped_early else "all steps done"
+    print(f"stopped at step {state['step']} ({why}), {state['train_seconds'] / 60:.1f} min of training",
+          flush=True)
+    if not args.no_export:
+        export(model, state, args, run_dir)
+        print(f"exported to {args.out}", flush=True)
+    return state
+
+
+if __name__ == "__main__":
+    main()
