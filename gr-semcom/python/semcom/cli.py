@@ -294,6 +294,9 @@ def main(argv=None):
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except (ValueError, FileNotFoundError) as exc:  # bad input: a clear message, not a traceback
+        click.echo(f"Error: {exc}", err=True)
+        return 2
     return 0
 
 
