@@ -3,7 +3,9 @@
 What it expects: a preamble holding ``reps >= 2`` back-to-back copies of any length-``period``
 sequence (Schmidl & Cox style: the 802.11 short training field is ``period=16, reps=10``; the long
 training field ``period=64, reps=2``; a cyclic prefix in front only widens the plateau). The
-sequence itself need not be known, and the estimate is insensitive to the channel (as long as its
+sequence itself need not be known. The defaults (``period=32, reps=4``, a 96-sample window) are
+the Schmidl & Cox set-up of :mod:`semcom.ota.preamble` (STF: 5 x 32 samples, ``HALF=32``,
+``WINDOW=96``), so the block finds the over-the-air frame's preamble as is. The and the estimate is insensitive to the channel (as long as its
 delay spread fits in one period) and to CFO.
 
 Per sample ``d`` it computes the repetition correlation over ``W = (reps - 1) * period`` samples,
@@ -36,7 +38,7 @@ from gnuradio import gr
 class RepetitionSnrEstimator:
     """The estimator without GNU Radio: :meth:`process` returns the estimates found in ``x``."""
 
-    def __init__(self, period=64, reps=2, threshold=0.5, holdoff=0):
+    def __init__(self, period=32, reps=4, threshold=0.5, holdoff=0):
         if period < 1 or reps < 2:
             raise ValueError("need period >= 1 and reps >= 2")
         self.period = int(period)
@@ -105,7 +107,7 @@ class snr_estimator(gr.sync_block):
     holdoff : samples skipped after a detection (0: the preamble length).
     """
 
-    def __init__(self, period=64, reps=2, threshold=0.5, holdoff=0):
+    def __init__(self, period=32, reps=4, threshold=0.5, holdoff=0):
         gr.sync_block.__init__(self, name="semcom_snr_estimator", in_sig=[np.complex64], out_sig=None)
         self.core = RepetitionSnrEstimator(period, reps, threshold, holdoff)
         self.last = None

@@ -1,0 +1,262 @@
+"""GNU Radio blocks of gr-semcom (semcom.gr): bit-exactness against the core, channel statistics,
+split-independence, SNR estimation, the Qt display offscreen."""
+import os
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pmt
+import pytest
+import torch
+from gnuradio import blocks, gr, pdu
+
+from semcom.gr import analog_demapper, analog_mapper, channel, digital_rx, digital_tx, snr_estimator
+from semcom.gr.channel import ChannelModel
+from semcom.phy import AnalogDemapper, AnalogMapper, DigitalReceiver
+
+TAG = "packet_len"
+
+
+def _pdu(meta, vec):
+    return pmt.cons(pmt.to_pmt(meta), pmt.to_pmt(vec))
+
+
+def _wait(cond, timeout=60.0):
+    t0 = time.time()
+    while not cond():
+        if time.time() - t0 > timeout:
+            raise TimeoutError("flowgraph produced too little")
+        time.sleep(0.01)
+
+
+def _messages(dbg):
+    return [dbg.get_message(i) for i in range(dbg.num_messages())]
+
+
+def _unpack(msg):
+    return pmt.to_python(pmt.car(msg)), pmt.to_python(pmt.cdr(msg))
+
+
+def test_analog_mapper_demapper_bit_identical_to_core():
+    rng = np.random.default_rng(0)
+    tensors = [rng.standard_normal((4, 7, 5)).astype(np.float32), rng.standard_normal(33).astype(np.float32) * 3]
+    tb = gr.top_block()
+    mapper, demapper = analog_mapper(), analog_demapper(equalizer="zf")
+    sym_dbg, out_dbg = blocks.message_debug(), blocks.message_debug()
+    tb.msg_connect(mapper, "out", demapper, "in")
+    tb.msg_connect(mapper, "out", sym_dbg, "store")
+    tb.msg_connect(demapper, "out", out_dbg, "store")
+    tb.start()
+    for z in tensors:
+        mapper._post(pmt.intern("in"), _pdu({"shape": list(z.shape)}, z.reshape(-1)))
+    _wait(lambda: out_dbg.num_messages() == len(tensors))
+    tb.stop(); tb.wait()
+    for z, sm, om in zip(tensors, _messages(sym_dbg), _messages(out_dbg)):
+        x_ref, scale_ref = AnalogMapper()(torch.from_numpy(z)[None])
+        meta, x = _unpack(sm)
+        assert np.array_equal(x, x_ref[0].numpy()) and meta["scale"] == float(scale_ref[0])
+        assert abs(np.mean(np.abs(x) ** 2) - 1) < 1e-5
+        z_ref = AnalogDemapper()(x_ref, scale_ref, z.shape)
+        meta, zz = _unpack(om)
+        assert meta["shape"] == list(z.shape)
+        assert np.array_equal(zz, z_ref[0].numpy().reshape(-1))
+        np.testing.assert_allclose(zz, z.reshape(-1), atol=1e-5)
+
+
+def test_analog_demapper_equalizes_with_metadata_gain():
+    z = np.random.default_rng(1).standard_normal(64).astype(np.float32)
+    x, meta = analog_mapper().map(z)
+    h = np.complex64(0.3 - 0.8j)
+    meta.update(gain=h, noise_var=0.01)
+    for eq in ("zf", "mmse"):
+        zz, m = analog_demapper(equalizer=eq).demap(x * h, meta)
+        tol = 1e-5 if eq == "zf" else 0.05 * np.abs(z).max()
+        np.testing.assert_allclose(zz, z, atol=tol)
+        assert m["noise_var"] == pytest.approx(0.01 / abs(h) ** 2 if eq == "zf" else 0.01 / (abs(h) ** 2 + 0.01), rel=1e-4)
+
+
+def test_digital_tx_channel_rx_matches_core_and_flags_failures():
+    mcs, nbytes = "16qam-1/2", 250
+    rng = np.random.default_rng(2)
+    payloads = [rng.integers(0, 256, nbytes, dtype=np.uint8) for _ in range(4)]
+    tb = gr.top_block()
+    tx = digital_tx(mcs=mcs)
+    rx = digital_rx(mcs=mcs, decoder="fast", snr=12.0)
+    ch = channel(model="awgn", snr=12.0, seed=5)
+    to_stream = pdu.pdu_to_tagged_stream(gr.types.complex_t, TAG)
+    to_pdu = pdu.tagged_stream_to_pdu(gr.types.complex_t, TAG)
+    sym_dbg, out_dbg = blocks.message_debug(), blocks.message_debug()
+    tb.msg_connect(tx, "out", to_stream, "pdus")
+    tb.connect(to_stream, ch, to_pdu)
+    tb.msg_connect(to_pdu, "pdus", rx, "in")
+    tb.msg_connect(to_pdu, "pdus", sym_dbg, "store")
+    tb.msg_connect(rx, "out", out_dbg, "store")
+    tb.start()
+    for p in payloads[:2]:
+        tx._post(pmt.intern("in"), _pdu({"seq": 1}, p))
+    _wait(lambda: out_dbg.num_messages() == 2)
+    ch.set_snr(0.0)   # run-time change, as a GRC slider does
+    rx.set_snr(0.0)
+    for p in payloads[2:]:
+        tx._post(pmt.intern("in"), _pdu({"seq": 2}, p))
+    _wait(lambda: out_dbg.num_messages() == 4)
+    tb.stop(); tb.wait()
+    core = DigitalReceiver(mcs, decoder="fast")
+    for i, (p, sm, om) in enumerate(zip(payloads, _messages(sym_dbg), _messages(out_dbg))):
+        smeta, y = _unpack(sm)
+        meta, data = _unpack(om)
+        assert smeta["num_bits"] == 8 * nbytes and smeta["seq"] == meta["seq"]
+        snr = 12.0 if i < 2 else 0.0
+        bits, ok = core(torch.from_numpy(y)[None], 10 ** (-snr / 10), num_bits=8 * nbytes)
+        assert np.array_equal(data, np.packbits(bits[0].numpy().astype(np.uint8)))
+        assert np.array_equal(meta["block_ok"], ok[0].numpy().astype(np.uint8))
+        assert meta["noise_var_source"] == "param"
+        if i < 2:
+            assert meta["crc_ok"] and meta["block_ok"].all() and np.array_equal(data, p)
+        else:
+            assert not meta["crc_ok"] and not meta["block_ok"].any()
+
+
+def test_digital_rx_noise_variance_precedence():
+    rx = digital_rx(mcs="qpsk-1/2", snr=3.0)
+    assert rx.noise_var({}) == (pytest.approx(10 ** -0.3), "param")
+    rx.handle_snr(pmt.to_pmt({"snr": 20.0, "offset": 5}))
+    assert rx.noise_var({}) == (pytest.approx(0.01), "snr_port")
+    assert rx.noise_var({"noise_var": 0.5}) == (0.5, "meta")
+    x, meta = digital_tx(mcs="qpsk-1/2", fmt="bits").modulate(np.ones(100, np.uint8))
+    data, m = digital_rx(mcs="qpsk-1/2", fmt="bits", decoder="sionna").demodulate(x, meta)
+    assert m["crc_ok"] and data.tolist() == [1] * 100
+
+
+def test_channel_snr_and_rayleigh_power():
+    rng = np.random.default_rng(3)
+    n = 200_000
+    x = ((rng.integers(0, 2, n) * 2 - 1) + 1j * (rng.integers(0, 2, n) * 2 - 1)).astype(np.complex64) / np.sqrt(2)
+    for snr in (0.0, 10.0, 25.0):
+        y = ChannelModel("awgn", snr=snr, seed=1).process(x)
+        measured = 10 * np.log10(np.mean(np.abs(x) ** 2) / np.mean(np.abs(y - x) ** 2))
+        assert abs(measured - snr) < 0.3, (snr, measured)
+    h = ChannelModel("rayleigh", snr=300, coherence=1, seed=2).process(np.ones(n, np.complex64))
+    assert abs(np.mean(np.abs(h) ** 2) - 1) < 0.02
+    blockwise = ChannelModel("rayleigh", snr=300, coherence=100, seed=2).process(np.ones(10_000, np.complex64))
+    assert np.allclose(blockwise.reshape(100, 100), blockwise.reshape(100, 100)[:, :1], atol=1e-6)
+    # CFO: a 1/64 cycles-per-sample rotation, phase continuous across calls
+    c = ChannelModel("awgn", snr=300, cfo=1 / 64, seed=0)
+    y = np.concatenate([c.process(np.ones(100, np.complex64)), c.process(np.ones(28, np.complex64))])
+    np.testing.assert_allclose(y, np.exp(2j * np.pi * np.arange(128) / 64), atol=1e-5)
+    # integer delay
+    y = ChannelModel("awgn", snr=300, delay=7, seed=0).process(x[:100])
+    np.testing.assert_allclose(y[7:], x[:93], atol=1e-6)
+
+
+@pytest.mark.parametrize("profile", ["tdl-a", "tdl-d"])
+def test_tdl_tap_powers_match_sionna_pdp(profile):
+    period, draws = 128, 640
+    c = ChannelModel(profile, snr=300, coherence=period, samp_rate=10e6, delay_spread=300e-9, seed=4)
+    assert c.num_taps < period
+    x = np.zeros(period * draws, np.complex64)
+    x[::period] = 1
+    taps = c.process(x).reshape(draws, period)[:, :c.num_taps]
+    measured = np.mean(np.abs(taps) ** 2, axis=0)
+    expected = c.expected_tap_powers()
+    assert abs(measured.sum() - expected.sum()) < 0.1 * expected.sum()
+    strong = expected > 0.05
+    np.testing.assert_allclose(measured[strong], expected[strong], rtol=0.2)
+    assert np.abs(measured - expected).max() < 0.05
+
+
+def test_fir_continuous_across_splits_and_seed_reproducible():
+    rng = np.random.default_rng(5)
+    n = 20_000
+    x = (rng.standard_normal(n) + 1j * rng.standard_normal(n)).astype(np.complex64)
+    static = ChannelModel("tdl-c", snr=300, coherence=0, samp_rate=20e6, delay_spread=100e-9, seed=6)
+    cuts = np.sort(rng.integers(0, n, 40))
+    y = np.concatenate([static.process(p) for p in np.split(x, cuts)])
+    np.testing.assert_allclose(y, np.convolve(x, static._taps[0])[:n], atol=2e-5)
+    # through a flowgraph, whatever the scheduler's splits
+    tb = gr.top_block()
+    src, snk = blocks.vector_source_c(x.tolist()), blocks.vector_sink_c()
+    blk = channel(model="tdl-c", snr=300, coherence=0, samp_rate=20e6, delay_spread=100e-9, seed=6)
+    blk.set_max_noutput_items(777)
+    tb.connect(src, blk, snk)
+    tb.run()
+    np.testing.assert_allclose(np.array(snk.data()), np.convolve(x, blk.core._taps[0])[:n], atol=2e-5)
+    # seed: same stream for any split, fading and noise included; another seed differs
+    kw = dict(snr=5, cfo=0.01, coherence=333, samp_rate=20e6, delay_spread=100e-9)
+    for model in ("rayleigh", "tdl-b"):
+        a = ChannelModel(model, seed=7, **kw).process(x)
+        b_model = ChannelModel(model, seed=7, **kw)
+        b = np.concatenate([b_model.process(p) for p in np.split(x, np.sort(rng.integers(0, n, 25)))])
+        np.testing.assert_allclose(a, b, atol=1e-5)
+        assert not np.allclose(a, ChannelModel(model, seed=8, **kw).process(x), atol=1e-2)
+
+
+def _preamble():
+    try:
+        from semcom.ota.preamble import HALF, STF, WINDOW
+        return STF, HALF, WINDOW // HALF + 1
+    except ImportError:  # until the OTA frame lands: 5 periods of 32 samples
+        rng = np.random.default_rng(0x57F)
+        seq = ((rng.choice([-1, 1], 32) + 1j * rng.choice([-1, 1], 32)) / np.sqrt(2)).astype(np.complex64)
+        return np.tile(seq, 5), 32, 4
+
+
+def test_snr_estimator_at_10_db():
+    stf, period, reps = _preamble()
+    assert (period, reps) == (32, 4)  # the block's defaults match the OTA preamble
+    stf = stf / np.sqrt(np.mean(np.abs(stf) ** 2))
+    rng = np.random.default_rng(8)
+    qpsk = lambda k: ((rng.choice([-1, 1], k) + 1j * rng.choice([-1, 1], k)) / np.sqrt(2)).astype(np.complex64)
+    count = 60
+    x = np.concatenate([np.concatenate([qpsk(int(rng.integers(300, 700))), stf, qpsk(400)]) for _ in range(count)])
+    tb = gr.top_block()
+    src = blocks.vector_source_c(x.tolist())
+    ch = channel(model="awgn", snr=10.0, cfo=0.003, seed=9)
+    est = snr_estimator()
+    dbg = blocks.message_debug()
+    rx = digital_rx(mcs="qpsk-1/2", snr=-5.0)
+    tb.connect(src, ch, est)
+    tb.msg_connect(est, "snr", dbg, "store")
+    tb.msg_connect(est, "snr", rx, "snr")
+    tb.run()
+    _wait(lambda: dbg.num_messages() == count, timeout=5)
+    est_list = [pmt.to_python(m) for m in _messages(dbg)]
+    snr = np.array([e["snr"] for e in est_list])
+    assert len(snr) == count
+    assert abs(snr.mean() - 10.0) < 0.5, snr.mean()
+    assert abs(np.mean([e["cfo"] for e in est_list]) - 0.003) < 2e-4
+    assert rx.noise_var({})[1] == "snr_port"
+
+
+def test_image_display_offscreen():
+    from PyQt5 import QtCore, QtGui, QtWidgets
+    from semcom.gr import image_display
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    img = QtGui.QImage(96, 64, QtGui.QImage.Format_RGB32)
+    painter = QtGui.QPainter(img)
+    painter.fillRect(0, 0, 96, 64, QtGui.QColor(20, 160, 60))
+    painter.fillRect(10, 10, 40, 30, QtGui.QColor(240, 30, 30))
+    painter.end()
+    buf = QtCore.QBuffer(); buf.open(QtCore.QIODevice.WriteOnly); img.save(buf, "PNG")
+    png = np.frombuffer(bytes(buf.data()), np.uint8)
+    disp = image_display(title="received")
+    disp.widget().resize(320, 280)
+    disp.widget().show()
+    tb = gr.top_block()
+    strobe = blocks.message_strobe(pmt.PMT_NIL, 20)  # a connection so the block is in the graph
+    tb.msg_connect(strobe, "strobe", disp, "snr")
+    tb.start()
+    disp._post(pmt.intern("snr"), pmt.to_pmt({"snr": 9.5}))
+    disp._post(pmt.intern("images"), pmt.cons(pmt.make_dict(), pmt.init_u8vector(len(png), png)))
+    t0 = time.time()
+    while disp.widget().pixmap is None and time.time() - t0 < 10:
+        app.processEvents(); time.sleep(0.01)
+    tb.stop(); tb.wait()
+    app.processEvents()
+    assert disp.widget().caption.text() == "SNR 9.5 dB"
+    shot = QtGui.QImage.fromData(disp.grab_png(), "PNG")
+    assert not shot.isNull() and shot.width() >= 300
+    colors = {shot.pixel(xx, yy) for xx in range(0, shot.width(), 4) for yy in range(0, shot.height(), 4)}
+    reds = sum(1 for c in colors if QtGui.QColor(c).red() > 200 and QtGui.QColor(c).green() < 80)
+    assert len(colors) > 3 and reds > 0  # the image is on screen, not a blank widget
