@@ -1,0 +1,461 @@
+"""Frames on the air: a :class:`~semcom.transport.Message` of one image -> complex baseband samples
+(:class:`FrameTransmitter`) and back from an unaligned sample stream (:class:`FrameReceiver`).
+
+Frame = STF (160) | LTF (160) | header OFDM symbols | payload OFDM symbols (80 samples each).
+
+* STF/LTF: :mod:`semcom.ota.preamble` (Schmidl & Cox detection, CFO up to +-2.5 subcarrier
+  spacings by default, LTS timing, fine CFO).
+* Header: :mod:`semcom.ota.header` bytes, BPSK rate-1/2 5G LDPC through
+  :class:`~semcom.phy.DigitalTransmitter` (one 512-bit block per 64-byte chunk).
+* Payload: every stream of the message in order: analog streams as :class:`~semcom.phy.AnalogMapper`
+  symbols (the scale travels in the header), digital streams as
+  :class:`~semcom.phy.DigitalTransmitter` symbols, on the 48 data subcarriers, symbol after
+  symbol; the last symbol is filled with a known QPSK pad.
+
+Receiver: channel estimate from the LTF, refined (and the noise variance estimated) with the
+decoded header as extra training (decision directed, every header RE is known once its CRCs pass);
+common phase per payload symbol from the 4 pilots, smoothed over 9 symbols; ZF equalisation (what
+decoders trained on ``x + n/h`` expect). The SNR estimate is ``mean|H|^2 / N0`` per RE, the
+convention of :mod:`semcom.snr`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..csi import CSI
+from ..phy import AnalogDemapper, AnalogMapper, DigitalReceiver, DigitalTransmitter, get_mcs
+from ..phy.digital import CRC_BITS, block_layout
+from ..transport import ANALOG, Message, Stream
+from . import header as hdr
+from .ofdm import (CP, FFT, N_DATA, POS_DATA, POS_PILOT, SYMBOL, USED, demodulate, modulate,
+                   pilots)
+from .preamble import (BACKOFF, HALF, LTF_GUARD, LTS_FREQ, PLATEAU, PREAMBLE, PREAMBLE_LEN,
+                       STF_LEN, WINDOW, derotate, find_runs, fine_cfo, lts_search, ltf_fft,
+                       sc_metric)
+
+log = logging.getLogger(__name__)
+
+HEADER_MCS = "bpsk-1/2"
+HEADER_CODEWORD_BITS = 2 * (hdr.CHUNK_BITS + CRC_BITS)   # 1072: one LDPC block per chunk
+HEADER_CHUNK_SYMBOLS = HEADER_CODEWORD_BITS               # BPSK: one RE per coded bit
+LTS1_OFFSET = STF_LEN + LTF_GUARD                          # 192: frame start -> first long symbol
+PHASE_SMOOTH = 9                                           # symbols averaged for the common phase
+DATA_OFFSET = PREAMBLE_LEN                                 # 320: frame start -> first OFDM symbol
+_PAD_RNG = np.random.default_rng(0x9AD)
+PAD = ((_PAD_RNG.choice([-1, 1], 4096) + 1j * _PAD_RNG.choice([-1, 1], 4096)) / np.sqrt(2)).astype(np.complex64)
+
+
+def header_symbols(chunks: int) -> int:
+    """OFDM symbols of a header of ``chunks`` chunks."""
+    return math.ceil(chunks * HEADER_CHUNK_SYMBOLS / N_DATA)
+
+
+def _fill(x: np.ndarray) -> np.ndarray:
+    """Pad REs to whole OFDM symbols with the known pad sequence -> [n, 48]."""
+    n = max(1, math.ceil(len(x) / N_DATA))
+    out = np.tile(PAD, math.ceil(n * N_DATA / len(PAD)))[: n * N_DATA].copy()
+    out[: len(x)] = x
+    return out.reshape(n, N_DATA)
+
+
+def _stream_symbols(info: hdr.StreamInfo) -> int:
+    """Channel uses a stream occupies in the payload."""
+    if info.kind == ANALOG:
+        return math.ceil((info.length if info.length is not None else math.prod(info.shape)) / 2)
+    return block_layout(math.prod(info.shape), get_mcs(info.mcs), info.codeword_bits).symbols
+
+
+def payload_symbols(streams) -> int:
+    """OFDM symbols of the payload of these streams."""
+    return max(1, math.ceil(sum(_stream_symbols(s) for s in streams) / N_DATA))
+
+
+def _smooth(h: np.ndarray, width: int = 5) -> np.ndarray:
+    """Channel estimate [52] averaged over ``width`` neighbouring subcarriers, after removing the
+    linear phase of the timing offset (the FFT window starts ``BACKOFF`` samples early). Cuts the
+    LTF estimate's noise ``width``-fold for the header; the decision-directed refit that follows
+    does not smooth (frequency-selective channels keep their detail)."""
+    slope = np.angle(np.sum(h[1:] * np.conj(h[:-1]) * (np.diff(USED) == 1)))
+    rot = np.exp(-1j * slope * USED)
+    kernel = np.ones(width)
+    num = np.convolve(h * rot, kernel, mode="same")
+    den = np.convolve(np.ones(len(h)), kernel, mode="same")
+    return (num / den / rot).astype(np.complex64)
+
+
+class FrameTransmitter:
+    """Message of one image -> one frame of complex64 baseband samples (1 sample per RE rate)."""
+
+    def __init__(self):
+        self._header_tx = DigitalTransmitter(HEADER_MCS, HEADER_CODEWORD_BITS)
+        self._mapper = AnalogMapper()
+        self._tx = {}
+
+    def _digital(self, mcs, cwb):
+        key = (str(mcs), cwb)
+        if key not in self._tx:
+            self._tx[key] = DigitalTransmitter(mcs, cwb)
+        return self._tx[key]
+
+    def header_res(self, header_bytes: bytes) -> np.ndarray:
+        bits = np.unpackbits(np.frombuffer(header_bytes, dtype=np.uint8)).astype(np.float32)
+        return self._header_tx(torch.from_numpy(bits)[None])[0].numpy().astype(np.complex64)
+
+    def frame(self, message: Message, scheme: str, seq: int) -> np.ndarray:
+        """Samples of one frame (``message`` must hold a single image, batch 1)."""
+        if message.batch != 1:
+            raise ValueError(f"a frame carries one image, the message holds {message.batch}")
+        infos, parts = [], []
+        for name, s in message.streams.items():
+            length = None if s.lengths is None else int(s.lengths.reshape(-1)[0])
+            if s.kind == ANALOG:
+                data = s.data.float()
+                if length is not None:
+                    flat = data.reshape(1, -1).clone()
+                    flat[:, length:] = 0
+                    data = flat.reshape(data.shape)
+                x, scale = self._mapper(data)
+                if length is not None:
+                    uses = max(1, (length + 1) // 2)
+                    fix = math.sqrt(x.shape[1] / uses)
+                    x, scale = x[:, :uses] * fix, scale * fix
+                infos.append(hdr.StreamInfo(name, ANALOG, s.shape, length, "", 0, float(scale[0])))
+            else:
+                x = self._digital(s.mcs, s.codeword_bits)(s.data)
+                infos.append(hdr.StreamInfo(name, "digital", s.shape, length, s.mcs.name,
+                                            s.codeword_bits, 1.0))
+            parts.append(x[0].detach().numpy().astype(np.complex64))
+        h = hdr.Header(scheme, int(seq), tuple(message.image_shape[-3:]), infos)
+        head = _fill(self.header_res(hdr.pack(h)))
+        payload = _fill(np.concatenate(parts)) if parts else _fill(np.zeros(0, np.complex64))
+        body = modulate(np.concatenate([head, payload]), first=0)
+        return np.concatenate([PREAMBLE, body]).astype(np.complex64)
+
+
+@dataclass
+class ReceivedFrame:
+    """One frame out of :meth:`FrameReceiver.push`."""
+
+    scheme: str
+    seq: int
+    message: Message          # shaped like what send_message returns (digital: block_ok)
+    csi: CSI                  # estimated: snr_db [1], noise_var [1], equalized, estimated
+    snr_db: float
+    cfo: float                # subcarrier spacings
+    timing: int               # absolute sample index of the frame's first sample (STF start)
+    length: int               # samples
+    header: hdr.Header = None
+    noise_var: float = 0.0    # per RE, before equalisation
+    extra: dict = field(default_factory=dict)
+
+
+class _Buffer:
+    """Growable sample buffer with absolute indexing and O(1) amortised append/trim."""
+
+    def __init__(self):
+        self.data = np.zeros(1 << 16, dtype=np.complex64)
+        self.start = 0      # index in data of the first valid sample
+        self.stop = 0
+        self.base = 0       # absolute index of data[start]
+
+    @property
+    def end(self) -> int:
+        return self.base + self.stop - self.start
+
+    def append(self, x):
+        n = len(x)
+        if self.stop + n > len(self.data):
+            live = self.stop - self.start
+            if live + n > len(self.data) // 2:
+                new = np.zeros(max(2 * len(self.data), 2 * (live + n)), dtype=np.complex64)
+            else:
+                new = self.data
+            new[:live] = self.data[self.start: self.stop]
+            self.data, self.start, self.stop = new, 0, live
+        self.data[self.stop: self.stop + n] = x
+        self.stop += n
+
+    def get(self, a: int, b: int) -> np.ndarray:
+        """Samples of absolute indices [a, b) (a view)."""
+        return self.data[self.start + a - self.base: self.start + b - self.base]
+
+    def trim(self, a: int):
+        """Forget samples before absolute index ``a``."""
+        a = min(max(a, self.base), self.end)
+        self.start += a - self.base
+        self.base = a
+
+
+class FrameReceiver:
+    """Finds and decodes frames in a stream of complex samples arriving in any chunk sizes.
+
+    Parameters
+    ----------
+    max_cfo : float, largest CFO searched, in subcarrier spacings.
+    threshold : Schmidl & Cox coefficient threshold; ``min_run`` consecutive positions above it
+        make a candidate, confirmed by the LTS correlation (``lts_threshold``).
+    decoder : LDPC decoder of the payload's digital streams ("fast" or "sionna").
+    max_frame_samples : longer frames (by their header) are rejected; bounds the memory.
+
+    ``stats``: samples, detected (preambles confirmed by the LTS), decoded (frames delivered),
+    header_failed (header CRC/parse failed, frame dropped), truncated (a new preamble inside a
+    frame: the transmitter stopped mid-frame; dropped), lost (frames the sequence numbers say were
+    sent but not delivered: sequence gaps plus truncated frames), restarts (sequence went
+    backwards: the transmitter restarted), false_alarms (S&C triggers the LTS did not confirm),
+    errors (unexpected exceptions while processing, the receiver skipped ahead).
+    """
+
+    def __init__(self, max_cfo: float = 2.5, threshold: float = 0.3, min_run: int = 12,
+                 lts_threshold: float = 0.4, decoder: str = "fast",
+                 max_frame_samples: int = 1 << 23):
+        self.max_cfo = max_cfo
+        self.threshold = threshold
+        self.min_run = min_run
+        self.lts_threshold = lts_threshold
+        self.decoder = decoder
+        self.max_frame_samples = max_frame_samples
+        self._header_rx = DigitalReceiver(HEADER_MCS, HEADER_CODEWORD_BITS, decoder=decoder)
+        self._header_tx = FrameTransmitter()
+        self._rx = {}
+        self._demapper = AnalogDemapper()
+        self.reset()
+
+    def reset(self):
+        self._buf = _Buffer()
+        self._search = 0
+        self._pending = None
+        self.last_seq = None
+        self.stats = dict(samples=0, detected=0, decoded=0, header_failed=0, truncated=0, lost=0,
+                          restarts=0, false_alarms=0, errors=0)
+
+    # ---------------------------------------------------------------- public
+    def push(self, samples) -> list:
+        """Add samples; returns the frames completed by them (possibly none)."""
+        x = np.asarray(samples, dtype=np.complex64).reshape(-1)
+        if len(x):
+            x = np.where(np.isfinite(x), x, 0).astype(np.complex64)
+            self._buf.append(x)
+            self.stats["samples"] += len(x)
+        out = []
+        for _ in range(10000):  # each pass advances or waits: no hang
+            try:
+                progressed, frame = self._step()
+            except Exception as exc:  # never raise on garbage
+                log.debug("frame receiver: %s", exc, exc_info=True)
+                self.stats["errors"] += 1
+                start = self._pending["t0"] if self._pending else self._search
+                self._pending = None
+                self._search = max(self._search, start + PLATEAU + HALF + 1)
+                progressed, frame = True, None
+            if frame is not None:
+                out.append(frame)
+            if not progressed:
+                break
+        keep = self._search if self._pending is None else min(self._search, self._pending["t0"])
+        self._buf.trim(keep - 8)
+        return out
+
+    # ---------------------------------------------------------------- stages
+    def _step(self):
+        if self._pending is None:
+            return self._detect(), None
+        p = self._pending
+        if p["stage"] == "sync":
+            return self._sync(p), None
+        if p["stage"] == "header":
+            return self._header(p), None
+        return self._payload(p)
+
+    def _detect(self) -> bool:
+        end = self._buf.end
+        self._search = max(self._search, self._buf.base)
+        if end - self._search < WINDOW + HALF + self.min_run:
+            return False
+        c, p = sc_metric(self._buf.get(self._search, end))
+        runs = find_runs(c > self.threshold)
+        for a, b in runs:
+            if b == len(c):          # still rising / incomplete: wait for more samples
+                if b - a > 4 * STF_LEN:  # a periodic signal that is no preamble
+                    self._search += b - 2 * STF_LEN
+                    return True
+                self._search += a
+                return False
+            if b - a < self.min_run or b - a > 2 * STF_LEN:
+                continue
+            seg = c[a:b]
+            hi = np.flatnonzero(seg >= 0.9 * seg.max())
+            last = a + hi[-1]
+            t0 = self._search + last - PLATEAU
+            frac = float(np.angle(p[a + hi].sum()) / np.pi)   # phase over HALF samples = pi * cfo
+            self._pending = dict(stage="sync", t0=t0, frac=frac, run_end=self._search + b)
+            self._search += b
+            return True
+        self._search += len(c)
+        return True if len(c) else False
+
+    def _sync(self, p) -> bool:
+        t0c, search = p["t0"], 48
+        a = t0c + LTS1_OFFSET - search
+        b = a + 2 * FFT + 2 * search
+        if self._buf.end < b + 2 * FFT:
+            return False
+        if a < self._buf.base:
+            a = self._buf.base
+        cands = [p["frac"] + 2 * k for k in range(-3, 4) if abs(p["frac"] + 2 * k) <= self.max_cfo + 0.5]
+        cfo_c, lag, metric = lts_search(self._buf.get(a, b), cands, n0=a - t0c)
+        if cfo_c is None or metric < self.lts_threshold:
+            self.stats["false_alarms"] += 1
+            self._pending = None
+            self._search = max(self._search, p["run_end"])
+            return True
+        lts1 = a + lag
+        s = derotate(self._buf.get(lts1, lts1 + 2 * FFT), cfo_c, lts1 - t0c)
+        cfo = cfo_c + fine_cfo(s[:FFT], s[FFT:])
+        t0 = lts1 - LTS1_OFFSET
+        y = ltf_fft(derotate(self._buf.get(lts1 - BACKOFF, lts1 - BACKOFF + 2 * FFT), cfo,
+                             lts1 - BACKOFF - t0))
+        h0 = _smooth(y.mean(axis=0) * LTS_FREQ)
+        no = float(np.sum(np.abs(y[0] - y[1]) ** 2) / (2 * len(USED)))
+        self.stats["detected"] += 1
+        p.update(stage="header", t0=t0, cfo=cfo, lts_metric=metric, y_ltf=y, h0=h0,
+                 no_lts=max(no, 1e-12), chunks=1)
+        self._search = max(self._search, t0 + DATA_OFFSET)
+        return True
+
+    def _symbols(self, p, first: int, count: int) -> np.ndarray:
+        """Used REs [count, 52] of OFDM symbols first..first+count-1 (CFO removed)."""
+        t0 = p["t0"]
+        a = t0 + DATA_OFFSET + first * SYMBOL
+        x = derotate(self._buf.get(a, a + count * SYMBOL), p["cfo"], a - t0)
+        return demodulate(x, count)
+
+    def _fail_header(self, p) -> bool:
+        self.stats["header_failed"] += 1
+        self._pending = None
+        self._search = max(self._search, p["t0"] + DATA_OFFSET)
+        return True
+
+    def _header(self, p) -> bool:
+        n_sym = header_symbols(p["chunks"])
+        if self._buf.end < p["t0"] + DATA_OFFSET + n_sym * SYMBOL:
+            return False
+        y = self._symbols(p, 0, n_sym)
+        h0 = p["h0"]
+        z = (y[:, POS_PILOT] * np.conj(h0[POS_PILOT] * pilots(0, n_sym))).sum(axis=1)
+        z = np.convolve(z, np.ones(PHASE_SMOOTH), mode="same")
+        eq = y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h0[POS_DATA]
+        # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
+        no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
+        nbits = p["chunks"] * hdr.CHUNK_BITS
+        ns = p["chunks"] * HEADER_CHUNK_SYMBOLS
+        bits, ok = self._header_rx(torch.from_numpy(eq.reshape(-1)[:ns][None].astype(np.complex64)),
+                                   torch.from_numpy(no.reshape(-1)[:ns][None].astype(np.float32)),
+                                   num_bits=nbits)
+        if ok is None or not bool(ok.all()):
+            return self._fail_header(p)
+        raw = np.packbits(bits[0].numpy().astype(np.uint8)).tobytes()
+        try:
+            chunks = hdr.chunks_of(raw)
+            if chunks != p["chunks"]:
+                p["chunks"] = chunks
+                return True       # decode again with all chunks once they have arrived
+            header = hdr.unpack(raw)
+            n_pay = payload_symbols(header.streams)
+        except (hdr.HeaderError, ValueError, KeyError):
+            return self._fail_header(p)
+        total = DATA_OFFSET + (n_sym + n_pay) * SYMBOL
+        if total > self.max_frame_samples:
+            return self._fail_header(p)
+        # decision-directed refit: LTF + every header RE are known now
+        known = np.empty((n_sym, len(USED)), dtype=np.complex64)
+        known[:, POS_DATA] = _fill(self._header_tx.header_res(raw))
+        known[:, POS_PILOT] = pilots(0, n_sym)
+        ys = np.concatenate([p["y_ltf"], y])
+        xs = np.concatenate([np.tile(LTS_FREQ, (2, 1)), known])
+        zs = (ys * np.conj(h0 * xs)).sum(axis=1)
+        ys = ys * np.exp(-1j * np.angle(zs))[:, None]
+        h = (ys * np.conj(xs)).mean(axis=0)
+        m = ys.shape[0]
+        resid = np.sum(np.abs(ys - h * xs) ** 2)
+        dof = len(USED) * (m - 1) - (m - 1) / 2
+        no = max(float(resid / dof), 1e-12)
+        signal = max(float(np.mean(np.abs(h) ** 2)) - no / m, 1e-12)
+        p.update(stage="payload", header=header, raw=raw, n_hdr=n_sym, n_pay=n_pay, h=h, no=no,
+                 snr_db=10 * math.log10(signal / no), total=total)
+        return True
+
+    def _payload(self, p):
+        t0, n_hdr, n_pay = p["t0"], p["n_hdr"], p["n_pay"]
+        end = t0 + p["total"]
+        if self._buf.end < end:
+            return False, None
+        header = p["header"]
+        self._pending = None
+        # A new preamble inside the frame: the transmitter stopped mid-frame.
+        scan_a = t0 + DATA_OFFSET
+        c, _ = sc_metric(self._buf.get(scan_a, end))
+        for a, b in find_runs(c > max(self.threshold, 0.5)):
+            if b - a >= self.min_run:
+                self.stats["truncated"] += 1
+                self.stats["lost"] += 1
+                self._track_seq(header.seq)
+                self._search = scan_a + a
+                return True, None
+        self._search = max(self._search, end)
+        y = self._symbols(p, n_hdr, n_pay)
+        h = p["h"]
+        z = (y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))).sum(axis=1)
+        z = np.convolve(z, np.ones(PHASE_SMOOTH), mode="same")
+        eq = (y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h[POS_DATA]).reshape(-1)
+        no_re = np.tile(p["no"] / np.abs(h[POS_DATA]) ** 2, n_pay)
+        streams, pos = {}, 0
+        for info in header.streams:
+            k = _stream_symbols(info)
+            part = torch.from_numpy(eq[pos: pos + k].astype(np.complex64))[None]
+            part_no = torch.from_numpy(no_re[pos: pos + k].astype(np.float32))[None]
+            pos += k
+            lengths = None if info.length is None else torch.tensor([info.length])
+            if info.kind == ANALOG:
+                full = math.ceil(math.prod(info.shape) / 2)
+                part = torch.nn.functional.pad(part, (0, full - k))
+                data = self._demapper(part, torch.tensor([info.scale], dtype=torch.float32), info.shape)
+                if info.length is not None:
+                    flat = data.reshape(1, -1).clone()
+                    flat[:, info.length:] = 0
+                    data = flat.reshape(data.shape)
+                streams[info.name] = Stream(ANALOG, data, lengths=lengths)
+            else:
+                key = (info.mcs, info.codeword_bits)
+                if key not in self._rx:
+                    self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder)
+                bits, ok = self._rx[key](part, part_no, num_bits=math.prod(info.shape))
+                if ok is None:
+                    ok = torch.ones(1, 1, dtype=torch.bool)
+                streams[info.name] = Stream("digital", bits, mcs=get_mcs(info.mcs),
+                                            codeword_bits=info.codeword_bits, lengths=lengths,
+                                            block_ok=ok)
+        snr = p["snr_db"]
+        csi = CSI(snr_db=torch.tensor([snr], dtype=torch.float32),
+                  noise_var=torch.tensor([10 ** (-snr / 10)], dtype=torch.float32),
+                  equalized=True, estimated=True,
+                  extra=dict(cfo=p["cfo"], timing=t0, noise_var_re=p["no"],
+                             h=torch.from_numpy(h.astype(np.complex64))))
+        message = Message(streams=streams, image_shape=tuple(header.image_shape), side_info={})
+        self._track_seq(header.seq)
+        self.stats["decoded"] += 1
+        return True, ReceivedFrame(header.scheme, header.seq, message, csi, snr, p["cfo"], t0,
+                                   p["total"], header, p["no"],
+                                   dict(lts_metric=p["lts_metric"]))
+
+    def _track_seq(self, seq: int):
+        if self.last_seq is not None:
+            if seq > self.last_seq + 1:
+                self.stats["lost"] += seq - self.last_seq - 1
+            elif seq <= self.last_seq:
+                self.stats["restarts"] += 1
+        self.last_seq = seq

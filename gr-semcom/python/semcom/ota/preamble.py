@@ -1,0 +1,122 @@
+"""Training fields and synchronisation: Schmidl & Cox detection on a periodic short training field
+(STF), integer CFO search and timing on two long training symbols (LTF), fine CFO from the LTF
+pair.
+
+STF: 5 periods of 32 samples (one OFDM symbol on the even subcarriers only, tiled), 160 samples.
+LTF: a 32-sample guard (the LTS's last half) and the 802.11a long training symbol twice, 160
+samples. CFO is in subcarrier spacings (1 = 1/64 cycles per sample).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .ofdm import BACKOFF, BIN_USED, FFT, USED
+
+HALF = 32                 # S&C repetition period
+WINDOW = 96               # products summed per metric value
+STF_LEN = 5 * HALF        # 160
+LTF_GUARD = 32
+LTF_LEN = LTF_GUARD + 2 * FFT  # 160
+PREAMBLE_LEN = STF_LEN + LTF_LEN
+PLATEAU = STF_LEN - WINDOW - HALF  # 32: metric positions fully inside the STF (plus one)
+
+# 802.11a long training sequence on subcarriers -26..26
+_L = np.array([1, 1, -1, -1, 1, 1, -1, 1, -1, 1, 1, 1, 1, 1, 1, -1, -1, 1, 1, -1, 1, -1, 1, 1, 1, 1,
+               0, 1, -1, -1, 1, 1, -1, 1, -1, 1, -1, -1, -1, -1, -1, 1, 1, -1, -1, 1, -1, 1, -1, 1,
+               1, 1, 1], dtype=np.float32)
+LTS_FREQ = np.delete(_L, 26).astype(np.complex64)   # on USED order, +-1
+
+
+def _stf() -> np.ndarray:
+    rng = np.random.default_rng(0x57F)
+    grid = np.zeros(FFT, dtype=np.complex64)
+    even = USED[USED % 2 == 0]
+    qpsk = (rng.choice([-1, 1], len(even)) + 1j * rng.choice([-1, 1], len(even))) / np.sqrt(2)
+    grid[even % FFT] = qpsk * np.sqrt(len(USED) / len(even))  # same power as 52 unit REs
+    sym = np.fft.ifft(grid, norm="ortho")
+    return np.tile(sym[:HALF], 5).astype(np.complex64)
+
+
+def _lts_time() -> np.ndarray:
+    grid = np.zeros(FFT, dtype=np.complex64)
+    grid[BIN_USED] = LTS_FREQ
+    return np.fft.ifft(grid, norm="ortho").astype(np.complex64)
+
+
+STF = _stf()
+LTS = _lts_time()
+LTS_ENERGY = float(np.sum(np.abs(LTS) ** 2))   # 52
+LTF = np.concatenate([LTS[-LTF_GUARD:], LTS, LTS]).astype(np.complex64)
+PREAMBLE = np.concatenate([STF, LTF])
+
+
+def _movsum(x: np.ndarray, n: int) -> np.ndarray:
+    c = np.concatenate([[0], np.cumsum(x)])
+    return c[n:] - c[:-n]
+
+
+def sc_metric(r: np.ndarray):
+    """Schmidl & Cox metric of ``r`` for every start ``d`` with ``d + WINDOW + HALF <= len(r)``.
+
+    ``P(d) = sum_{m<WINDOW} conj(r[d+m]) r[d+m+HALF]``; normalised by the energy of BOTH halves,
+    ``c(d) = |P| / sqrt(R1 R2)`` (a correlation coefficient, <= 1: no false triggers at signal
+    edges or on silence). Returns (c, P)."""
+    r = r.astype(np.complex128)
+    if len(r) < WINDOW + HALF:
+        return np.zeros(0), np.zeros(0, dtype=np.complex128)
+    prod = np.conj(r[:-HALF]) * r[HALF:]
+    p = _movsum(prod, WINDOW)
+    e = _movsum(np.abs(r) ** 2, WINDOW)
+    r1, r2 = e[: len(p)], e[HALF: HALF + len(p)]
+    c = np.abs(p) / np.sqrt(np.maximum(r1 * r2, 1e-30))
+    c[(r1 <= 1e-20) | (r2 <= 1e-20)] = 0.0
+    return c, p
+
+
+def find_runs(mask: np.ndarray):
+    """(start, stop) of every run of True in ``mask``."""
+    m = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    d = np.diff(m)
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def derotate(x: np.ndarray, cfo: float, n0: int = 0) -> np.ndarray:
+    """Remove a CFO of ``cfo`` subcarrier spacings; sample ``i`` of ``x`` is time ``n0 + i``."""
+    n = np.arange(n0, n0 + len(x), dtype=np.float64)
+    return (x * np.exp(-2j * np.pi * cfo * n / FFT)).astype(np.complex64)
+
+
+def lts_search(seg: np.ndarray, cfo_candidates, n0: int = 0):
+    """Integer CFO and timing: for every candidate CFO, derotate ``seg`` and correlate both long
+    training symbols with the known LTS at every lag. Returns (best cfo, lag of LTS1 in seg,
+    normalised peak in [0, 1])."""
+    lags = len(seg) - 2 * FFT + 1
+    if lags < 1:
+        return None, None, 0.0
+    best = (None, None, -1.0)
+    ref = np.conj(LTS)
+    for cfo in cfo_candidates:
+        s = derotate(seg, cfo, n0)
+        win = np.lib.stride_tricks.sliding_window_view(s, FFT)
+        corr = win @ ref                              # [len - 63]
+        energy = _movsum(np.abs(s) ** 2, FFT)
+        both = np.abs(corr[:lags]) + np.abs(corr[FFT: FFT + lags])
+        # Cauchy-Schwarz: |c1| + |c2| <= sqrt(2 E_lts (E1 + E2)), so metric <= 1
+        norm = np.sqrt(np.maximum((energy[:lags] + energy[FFT: FFT + lags]) * 2.0 * LTS_ENERGY, 1e-30))
+        metric = both / norm
+        k = int(np.argmax(metric))
+        if metric[k] > best[2]:
+            best = (cfo, k, float(metric[k]))
+    return best
+
+
+def fine_cfo(lts1: np.ndarray, lts2: np.ndarray) -> float:
+    """Residual CFO (subcarrier spacings, |.| < 0.5) from two identical 64-sample symbols."""
+    return float(np.angle(np.vdot(lts1, lts2)) / (2 * np.pi))
+
+
+def ltf_fft(samples: np.ndarray) -> np.ndarray:
+    """Received long symbols -> [2, 52] REs. ``samples`` starts ``BACKOFF`` samples before LTS1
+    (the same early FFT window as the data symbols; the guard interval makes it cyclic)."""
+    return np.stack([np.fft.fft(samples[i * FFT: (i + 1) * FFT], norm="ortho")[BIN_USED]
+                     for i in range(2)])
