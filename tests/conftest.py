@@ -3,6 +3,10 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# grcc must find THIS checkout's blocks, whatever ~/.gnuradio/config.conf says (another checkout's
+# set-up may have pointed it elsewhere): GNU Radio reads GR_CONF_<SECTION>_<OPTION> first.
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["GR_CONF_GRC_LOCAL_BLOCKS_PATH"] = os.path.join(_REPO, "gr-semcom", "grc")
 
 import pytest  # noqa: E402
 import sionna.phy  # noqa: E402
