@@ -5,7 +5,7 @@ Frame = STF (160) | LTF (160) | header OFDM symbols | payload OFDM symbols (80 s
 
 * STF/LTF: :mod:`semcom.ota.preamble` (Schmidl & Cox detection, CFO up to +-2.5 subcarrier
   spacings by default, LTS timing, fine CFO).
-* Header: :mod:`semcom.ota.header` bytes, BPSK rate-1/2 5G LDPC through
+* Header: :mod:`semcom.ota.header` bytes (with the codec's JSON-able ``side_info``), BPSK rate-1/2 5G LDPC through
   :class:`~semcom.phy.DigitalTransmitter` (one 512-bit block per 64-byte chunk).
 * Payload: every stream of the message in order: analog streams as :class:`~semcom.phy.AnalogMapper`
   symbols (the scale travels in the header), digital streams as
@@ -130,7 +130,7 @@ class FrameTransmitter:
                 infos.append(hdr.StreamInfo(name, "digital", s.shape, length, s.mcs.name,
                                             s.codeword_bits, 1.0))
             parts.append(x[0].detach().numpy().astype(np.complex64))
-        h = hdr.Header(scheme, int(seq), tuple(message.image_shape[-3:]), infos)
+        h = hdr.Header(scheme, int(seq), tuple(message.image_shape[-3:]), infos, message.side_info)
         head = _fill(self.header_res(hdr.pack(h)))
         payload = _fill(np.concatenate(parts)) if parts else _fill(np.zeros(0, np.complex64))
         body = modulate(np.concatenate([head, payload]), first=0)
@@ -445,7 +445,8 @@ class FrameReceiver:
                   equalized=True, estimated=True,
                   extra=dict(cfo=p["cfo"], timing=t0, noise_var_re=p["no"],
                              h=torch.from_numpy(h.astype(np.complex64))))
-        message = Message(streams=streams, image_shape=tuple(header.image_shape), side_info={})
+        message = Message(streams=streams, image_shape=tuple(header.image_shape),
+                          side_info=dict(header.side))
         self._track_seq(header.seq)
         self.stats["decoded"] += 1
         return True, ReceivedFrame(header.scheme, header.seq, message, csi, snr, p["cfo"], t0,

@@ -5,13 +5,18 @@ Layout (big endian), padded with zeros to a whole number of 64-byte chunks::
     "SC" | version u8 | chunks u8 | used_len u16 | seq u32 | C,H,W u16 x3 | spec (u8 len + utf-8)
     | streams u8 | per stream: name (u8 len + utf-8), kind u8 (0 analog, 1 digital), ndim u8,
       dims u32 x ndim, has_length u8, length u32, mcs (u8 len + name), codeword_bits u16,
-      scale f32 | CRC-32 (u32, zlib) over everything before it
+      scale f32 | side (u16 len + compact JSON) | CRC-32 (u32, zlib) over everything before it
+
+``side`` carries the codec's control signalling from ``Message.side_info`` (e.g. the separation
+codecs' MCS/length fields) when it is JSON-serialisable; entries that are not (genie data such as
+the capacity bound's codestreams, tensors) are left out: they are not transmitted.
 
 The header is sent with BPSK rate-1/2 5G LDPC (one 512-bit block per chunk, each with its CRC-24A)
 so a receiver decodes the first chunk, learns how many follow, and decodes the rest.
 """
 from __future__ import annotations
 
+import json
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -21,6 +26,7 @@ CHUNK_BITS = 8 * CHUNK_BYTES
 MAGIC = b"SC"
 VERSION = 1
 MAX_CHUNKS = 16
+MAX_SIDE_BYTES = 512
 
 
 class HeaderError(ValueError):
@@ -44,6 +50,29 @@ class Header:
     seq: int
     image_shape: tuple
     streams: list = field(default_factory=list)
+    side: dict = field(default_factory=dict)
+
+
+def _jsonable(v, depth=0):
+    """``v`` if JSON can carry it (dicts are filtered entry by entry), else a KeyError."""
+    if isinstance(v, dict) and depth < 3:
+        out = {}
+        for k, x in v.items():
+            try:
+                out[str(k)] = _jsonable(x, depth + 1)
+            except (TypeError, ValueError, KeyError):
+                pass
+        return out
+    json.dumps(v)
+    return v
+
+
+def side_json(side: dict) -> bytes:
+    """The transmittable part of ``side_info`` as compact JSON (b"" if none or too long)."""
+    if not side:
+        return b""
+    data = json.dumps(_jsonable(dict(side)), separators=(",", ":")).encode("utf-8")
+    return data if len(data) <= MAX_SIDE_BYTES and data != b"{}" else b""
 
 
 def _str(b: bytearray, s: str):
@@ -66,6 +95,8 @@ def pack(h: Header) -> bytes:
         b += struct.pack(">BI", s.length is not None, int(s.length or 0))
         _str(b, s.mcs or "")
         b += struct.pack(">Hf", int(s.codeword_bits), float(s.scale))
+    side = side_json(h.side)
+    b += struct.pack(">H", len(side)) + side
     used = 6 + len(b) + 4
     chunks = -(-used // CHUNK_BYTES)
     if chunks > MAX_CHUNKS:
@@ -115,10 +146,13 @@ def unpack(data: bytes) -> Header:
             cwb, scale = struct.unpack_from(">Hf", data, pos); pos += 6
             streams.append(StreamInfo(name, "analog" if kind == 0 else "digital", tuple(shape),
                                       length if has_len else None, mcs, cwb, scale))
-        if pos != used - 4:
+        ln = struct.unpack_from(">H", data, pos)[0]; pos += 2
+        side = json.loads(data[pos: pos + ln].decode("utf-8")) if ln else {}
+        pos += ln
+        if pos != used - 4 or not isinstance(side, dict):
             raise HeaderError("header fields do not fill the announced length")
-        return Header(scheme, seq, (c, hh, w), streams)
+        return Header(scheme, seq, (c, hh, w), streams, side)
     except HeaderError:
         raise
-    except (struct.error, IndexError, UnicodeDecodeError, ValueError) as exc:
+    except (struct.error, IndexError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise HeaderError(f"unparsable header: {exc}") from exc

@@ -1,0 +1,155 @@
+"""``semantic_tx``: images -> semantic codec -> over-the-air frames -> complex baseband samples.
+
+Images come from files (a glob or a list, sent ``repeat`` times, 0 = forever) and/or the ``pdus``
+message port (a PDU whose data is encoded image bytes, PNG/JPEG/...). Each image is encoded with
+``get_codec(scheme)`` and framed by :class:`semcom.ota.FrameTransmitter` (sequence number ``seq``
+incrementing from ``seq_start``); every frame is followed by ``gap`` samples of silence. The first
+sample of a frame carries a ``tx_sob`` tag and the last silence sample a ``tx_eob`` tag (UHD burst
+mode) plus ``semcom_seq`` on the frame start.
+
+SNR convention: the frame has unit power per resource element (OFDM symbols have mean power
+52/64 per sample); ``amplitude`` scales it. With the channel block's ``signal_power = 1`` the
+channel's SNR is the per-RE SNR of :mod:`semcom.snr`.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import time
+
+import numpy as np
+import pmt
+from gnuradio import gr
+
+log = logging.getLogger(__name__)
+
+
+class semantic_tx(gr.sync_block):
+    """Semantic transmitter: image files / image PDUs -> complex64 frames.
+
+    Parameters
+    ----------
+    scheme : codec spec for :func:`semcom.codecs.get_codec` (e.g. ``"deepjscc"``,
+        ``"jpeg2000-ldpc:channel_uses=2048"``, ``"ota-test"``); sent in every frame header.
+    images : glob pattern, comma-separated paths, or list; empty: PDU input only.
+    size : > 0: centre square crop resized to ``size`` x ``size`` before encoding.
+    repeat : passes over the image list (0 = forever).
+    gap : silence samples after every frame (and before the first).
+    interval : minimum seconds between frame starts (0: as fast as downstream takes them).
+    snr : the SNR (dB) the encoder is told (SNR-adaptive codecs), run-time settable.
+    seq_start : first sequence number.
+    amplitude : scale of the output samples.
+    """
+
+    def __init__(self, scheme="ota-test", images="", size=0, repeat=1, gap=2000, interval=0.0,
+                 snr=10.0, seq_start=0, amplitude=1.0):
+        gr.sync_block.__init__(self, name="semantic_tx", in_sig=None, out_sig=[np.complex64])
+        from semcom.codecs import get_codec
+        from semcom.ota import FrameTransmitter, images as imgs
+
+        self.scheme = str(scheme)
+        self.codec = get_codec(self.scheme)
+        self._imgs = imgs
+        self.files = imgs.expand(images)
+        self.size = int(size)
+        self.repeat = int(repeat)
+        self.gap = int(gap)
+        self.interval = float(interval)
+        self.amplitude = float(amplitude)
+        self.set_snr(snr)
+        self.seq = int(seq_start)
+        self.sent = 0
+        self._ftx = FrameTransmitter()
+        self._cache = {}
+        self._file_idx = 0
+        self._pass = 0
+        self._pdus = collections.deque()
+        self._out = np.zeros(0, np.complex64)   # samples of the current frame not yet sent
+        self._pos = 0
+        self._tags = []                          # (offset in _out, key, value)
+        self._next_time = 0.0
+        self._done_flushed = False
+        self.message_port_register_in(pmt.intern("pdus"))
+        self.set_msg_handler(pmt.intern("pdus"), self._on_pdu)
+
+    # ------------------------------------------------------------------ run-time
+    def set_snr(self, snr):
+        self.snr = float(snr)
+
+    def set_interval(self, interval):
+        self.interval = float(interval)
+
+    def set_amplitude(self, amplitude):
+        self.amplitude = float(amplitude)
+
+    def _on_pdu(self, msg):
+        try:
+            data = pmt.cdr(msg) if pmt.is_pair(msg) else msg
+            self._pdus.append(bytes(pmt.u8vector_elements(data)))
+        except Exception as exc:  # a bad PDU must not stop the flowgraph
+            log.warning("semantic_tx: ignoring PDU: %s", exc)
+
+    # ------------------------------------------------------------------ frames
+    def _files_left(self) -> bool:
+        return bool(self.files) and (self.repeat <= 0 or self._pass < self.repeat)
+
+    def _next_image(self):
+        if self._pdus:
+            try:
+                return self._imgs.from_bytes(self._pdus.popleft(), self.size)
+            except Exception as exc:
+                log.warning("semantic_tx: undecodable image PDU: %s", exc)
+                return None
+        if self._files_left():
+            path = self.files[self._file_idx]
+            self._file_idx += 1
+            if self._file_idx == len(self.files):
+                self._file_idx, self._pass = 0, self._pass + 1
+            if path not in self._cache:
+                self._cache[path] = self._imgs.load(path, self.size)
+            return self._cache[path]
+        return None
+
+    def make_frame(self, image) -> np.ndarray:
+        """Encode one image [1, 3, H, W] and frame it (increments ``seq``)."""
+        import torch
+        from semcom.csi import CSI
+        with torch.no_grad():
+            message = self.codec.encode(image, CSI.from_snr(self.snr, 1))
+        frame = self._ftx.frame(message, self.scheme, self.seq) * np.complex64(self.amplitude)
+        self.seq += 1
+        return frame
+
+    def _load_next(self) -> bool:
+        if self.interval > 0 and time.monotonic() < self._next_time:
+            return False
+        image = self._next_image()
+        if image is None:
+            return False
+        frame = self.make_frame(image)
+        lead = self.gap if self.sent == 0 else 0
+        self._out = np.concatenate([np.zeros(lead, np.complex64), frame,
+                                    np.zeros(self.gap, np.complex64)])
+        self._pos = 0
+        self._tags = [(lead, "tx_sob", pmt.PMT_T), (lead, "semcom_seq", pmt.from_long(self.seq - 1)),
+                      (len(self._out) - 1, "tx_eob", pmt.PMT_T)]
+        self._next_time = time.monotonic() + self.interval
+        self.sent += 1
+        return True
+
+    def work(self, input_items, output_items):
+        out = output_items[0]
+        if self._pos >= len(self._out):
+            if not self._load_next():
+                if not self._pdus and not self._files_left() and self.files:
+                    return -1                    # all files sent: done
+                time.sleep(0.005)
+                return 0
+        n = min(len(out), len(self._out) - self._pos)
+        out[:n] = self._out[self._pos:self._pos + n]
+        base = self.nitems_written(0)
+        for off, key, val in self._tags:
+            if self._pos <= off < self._pos + n:
+                self.add_item_tag(0, base + off - self._pos, pmt.intern(key), val)
+        self._pos += n
+        return n
