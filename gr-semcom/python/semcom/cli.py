@@ -237,8 +237,8 @@ def demo(out_dir):
 
 
 @cli.command(name="eval")
-@click.option("--schemes", default="deepjscc,jpeg2000-ldpc", show_default=True,
-              help="Semicolon- or comma-separated scheme specs (use ';' when specs have options).")
+@click.option("--schemes", default="deepjscc;jpeg2000-ldpc", show_default=True,
+              help="Semicolon-separated scheme specs, e.g. 'deepjscc;jpeg2000-ldpc:channel_uses=768,mcs=qpsk-1/2'.")
 @click.option("--channels", "channel_list", default="awgn", show_default=True)
 @click.option("--snr", "snr_text", default="0,5,10,20", show_default=True)
 @click.option("--split", default="test", show_default=True, help="Image split of semcom.data.")
@@ -270,7 +270,7 @@ def evaluate_cmd(schemes, channel_list, snr_text, split, image_glob, size, limit
         images, names = data.load_images(split, size=size), data.list_images(split)
     if limit:
         images, names = images[:limit], names[:limit]
-    scheme_list = [s for s in (schemes.split(";") if ";" in schemes else schemes.split(",")) if s]
+    scheme_list = [s.strip() for s in schemes.split(";") if s.strip()]
     results = evaluate(scheme_list, channel_list.split(","), _parse_snrs(snr_text), images, names, runs=runs,
                        metrics=[m for m in metric_list.split(",") if m],
                        set_metrics=[m for m in set_metric_list.split(",") if m], seed=seed, equalizer=equalizer)
