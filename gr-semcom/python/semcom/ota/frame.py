@@ -351,14 +351,16 @@ class FrameReceiver:
         eq = y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h0[POS_DATA]
         # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
         no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
-        nbits = p["chunks"] * hdr.CHUNK_BITS
+        done = p.get("raw", b"")                      # chunks decoded so far
+        a = len(done) // hdr.CHUNK_BYTES * HEADER_CHUNK_SYMBOLS
         ns = p["chunks"] * HEADER_CHUNK_SYMBOLS
-        bits, ok = self._header_rx(torch.from_numpy(eq.reshape(-1)[:ns][None].astype(np.complex64)),
-                                   torch.from_numpy(no.reshape(-1)[:ns][None].astype(np.float32)),
-                                   num_bits=nbits)
+        bits, ok = self._header_rx(torch.from_numpy(eq.reshape(-1)[a:ns][None].astype(np.complex64)),
+                                   torch.from_numpy(no.reshape(-1)[a:ns][None].astype(np.float32)),
+                                   num_bits=(ns - a) // HEADER_CHUNK_SYMBOLS * hdr.CHUNK_BITS)
         if ok is None or not bool(ok.all()):
             return self._fail_header(p)
-        raw = np.packbits(bits[0].numpy().astype(np.uint8)).tobytes()
+        raw = done + np.packbits(bits[0].numpy().astype(np.uint8)).tobytes()
+        p["raw"] = raw
         try:
             chunks = hdr.chunks_of(raw)
             if chunks != p["chunks"]:
