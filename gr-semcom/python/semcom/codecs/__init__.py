@@ -7,5 +7,6 @@ register_codec("bpg-ldpc", "semcom.codecs.separation:bpg_ldpc")
 register_codec("jpeg2000-capacity", "semcom.codecs.separation:jpeg2000_capacity")
 register_codec("bpg-capacity", "semcom.codecs.separation:bpg_capacity")
 register_codec("deepjscc", "semcom.codecs.deepjscc:DeepJSCCCodec")
+register_codec("sc-sic", "semcom.codecs.sc_sic:SCSICCodec")
 
 __all__ = ["SemanticCodec", "get_codec", "codec_names", "register_codec", "parse_spec"]

@@ -1,0 +1,63 @@
+"""Stage B of SC-SIC: diffusers' :class:`StableCascadeUNet`, conditioned on the embedding.
+
+Stable Cascade's Stage B is a ``StableCascadeUNet`` that denoises Stage A latents (4 channels at
+1/4 of the image side) given the EfficientNet embedding through its ``effnet`` input
+(``effnet_in_channels=16``; the embedding is bilinearly resized to the latent grid and added after
+the input embedding), a pooled CLIP text embedding (``clip_text_pooled``) and the timestep ratio.
+SC-SIC drops the text: :func:`predict_noise` passes zeros for ``clip_text_pooled``.
+
+:data:`STABLE_CASCADE_LITE_CONFIG` is the published Stage B lite configuration (for
+:func:`semcom.models.sc_sic.upstream.load_stable_cascade`); :func:`tiny_decoder_config` the small
+one trained here on CPU (two levels, patch size 1 on a 16x16 latent for 64 px images).
+"""
+from __future__ import annotations
+
+import torch
+from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
+
+RES = "SDCascadeResBlock"
+TS = "SDCascadeTimestepBlock"
+ATTN = "SDCascadeAttnBlock"
+
+# stabilityai/stable-cascade decoder_lite/config.json (Stage B lite, 700M) as published.
+STABLE_CASCADE_LITE_CONFIG = dict(
+    in_channels=4, out_channels=4, timestep_ratio_embedding_dim=64, patch_size=4, conditioning_dim=1280,
+    block_out_channels=[320, 576, 1152, 1152], num_attention_heads=[0, 0, 16, 16],
+    down_num_layers_per_block=[2, 6, 18, 6], up_num_layers_per_block=[6, 18, 6, 2],
+    down_blocks_repeat_mappers=[1, 1, 1, 1], up_blocks_repeat_mappers=[2, 2, 2, 2],
+    block_types_per_layer=[[RES, TS], [RES, TS], [RES, TS, ATTN], [RES, TS, ATTN]],
+    clip_text_pooled_in_channels=1280, effnet_in_channels=16, pixel_mapper_in_channels=3,
+    kernel_size=3, dropout=[0, 0, 0.1, 0.1], self_attn=True, timestep_conditioning_type=["sca"],
+    switch_level=None,
+)
+
+
+def tiny_decoder_config(c_hidden=(64, 128), c_cond: int = 64, heads: int = 4, layers=(1, 2),
+                        clip_dim: int = 32) -> dict:
+    """A CPU-sized Stage B with Stable Cascade's block types (attention on the coarse level)."""
+    c_hidden = [int(c) for c in c_hidden]
+    n = len(c_hidden)
+    layers = list(layers)[:n] + [layers[-1]] * max(0, n - len(layers))
+    types = [[RES, TS]] + [[RES, TS, ATTN]] * (n - 1)
+    return dict(in_channels=4, out_channels=4, timestep_ratio_embedding_dim=64, patch_size=1,
+                conditioning_dim=c_cond, block_out_channels=c_hidden,
+                num_attention_heads=[0] + [heads] * (n - 1),
+                down_num_layers_per_block=layers, up_num_layers_per_block=layers[::-1],
+                down_blocks_repeat_mappers=[1] * n, up_blocks_repeat_mappers=[1] * n,
+                block_types_per_layer=types, clip_text_pooled_in_channels=clip_dim,
+                effnet_in_channels=16, pixel_mapper_in_channels=3, kernel_size=3, dropout=[0.0] * n,
+                self_attn=True, timestep_conditioning_type=["sca"], switch_level=None)
+
+
+def make_decoder(c_hidden=(64, 128), c_cond: int = 64, **kw) -> StableCascadeUNet:
+    return StableCascadeUNet(**tiny_decoder_config(c_hidden, c_cond, **kw))
+
+
+def predict_noise(decoder: StableCascadeUNet, sample: torch.Tensor, timestep_ratio: torch.Tensor,
+                  embedding: torch.Tensor) -> torch.Tensor:
+    """Stage B's noise prediction, conditioned on the (received) embedding, no text."""
+    b = sample.shape[0]
+    clip = sample.new_zeros(b, 1, decoder.config.clip_text_pooled_in_channels)
+    ratio = torch.as_tensor(timestep_ratio, dtype=sample.dtype, device=sample.device).reshape(-1).expand(b)
+    return decoder(sample=sample, timestep_ratio=ratio, clip_text_pooled=clip, effnet=embedding,
+                   return_dict=False)[0]
