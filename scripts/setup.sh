@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command set-up of gr-semcom on Debian bookworm (run as root; idempotent).
-#   1. Debian packages: GNU Radio (no recommends), LLVM 19 for Sionna RT, venv, Qt5 bindings,
-#      and the wallpaper package that carries part of the photograph set.
+#   1. Debian packages: GNU Radio and its CMake config (no recommends), LLVM 19 for Sionna RT, venv, Qt5 bindings,
+#      and the wallpaper and game-data packages that carry part of the photograph set.
 #   2. .venv on Debian's /usr/bin/python3 with Debian's gnuradio/pmt (and PyQt5) linked in,
 #      everything else from pip under scripts/constraints.txt; Sionna 2.2 installed --no-deps
 #      because it declares numpy>=2, which breaks GNU Radio's bindings.
@@ -20,7 +20,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs_hash" ] && [ "${1:-}" != "-
   exit 0
 fi
 
-apt_packages=(gnuradio libllvm19 python3-venv python3-dev python3-pyqt5 plasma-workspace-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds palapeli-data python3-scipy)
+apt_packages=(gnuradio gnuradio-dev cmake libllvm19 python3-venv python3-dev python3-pyqt5 plasma-workspace-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds palapeli-data python3-scipy)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
