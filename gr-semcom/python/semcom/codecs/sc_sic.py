@@ -44,6 +44,10 @@ class SCSICCodec(SemanticCodec):
     seed : int or None
         Seed of Stage B's sampling noise, reset at every ``decode`` (decoding is deterministic for
         a fixed seed); ``None`` draws from torch's global generator (new samples every call).
+    decoder_dir : str or Path, optional
+        A Stage B folder (``StableCascadeUNet`` config + safetensors) replacing the model's
+        ``decoder/``, e.g. ``models/sc-sic/ablation/decoder`` (Stage B trained on clean embeddings
+        only, the seed's Fig. 8a ablation).
     device : str
     """
 
@@ -51,7 +55,7 @@ class SCSICCodec(SemanticCodec):
     description = "SC-SIC (Stable Cascade encoder + Stage B + Stage A), analog embedding"
 
     def __init__(self, model_dir=None, steps: Optional[int] = None, sampler: Optional[str] = None,
-                 seed: Optional[int] = 0, device: str = "cpu"):
+                 seed: Optional[int] = 0, decoder_dir=None, device: str = "cpu"):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         if not (self.model_dir / "decoder").is_dir() or not (self.model_dir / "effnet").is_dir():
@@ -63,13 +67,22 @@ class SCSICCodec(SemanticCodec):
         if sampler is not None and sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; known: {', '.join(SAMPLERS)}")
         self.device = torch.device(device)
-        self.pipe = SCSICPipeline.from_pretrained(self.model_dir).to(self.device)
+        self.pipe = SCSICPipeline.from_pretrained(self.model_dir)
+        if decoder_dir is not None:
+            from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
+            decoder_dir = Path(decoder_dir)
+            if not (decoder_dir / "config.json").is_file():
+                raise FileNotFoundError(f"no Stage B (config.json) in decoder_dir={decoder_dir}")
+            self.pipe.decoder = StableCascadeUNet.from_pretrained(
+                str(decoder_dir), use_safetensors=True, local_files_only=True, low_cpu_mem_usage=False).eval()
+        self.pipe = self.pipe.to(self.device)
         self.steps = int(steps) if steps is not None else int(self.pipe.options["num_inference_steps"])
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         self.sampler = sampler or self.pipe.options["sampler"]
         self.seed = None if seed is None else int(seed)
-        self.description = f"SC-SIC, {self.sampler} sampler, {self.steps} Stage B steps"
+        self.description = f"SC-SIC, {self.sampler} sampler, {self.steps} Stage B steps" + (
+            f", Stage B from {decoder_dir}" if decoder_dir is not None else "")
 
     def embedding_shape(self, height: int, width: int) -> tuple:
         """Shape [16, h, w] of the embedding of an H x W image."""
