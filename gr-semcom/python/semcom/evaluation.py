@@ -8,7 +8,6 @@ and compared across schemes and versions.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 

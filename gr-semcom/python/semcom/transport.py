@@ -14,7 +14,7 @@ from typing import Optional
 
 import torch
 
-from .channels import Channel, get_channel
+from .channels import get_channel
 from .csi import CSI
 from .phy import AnalogDemapper, AnalogMapper, DigitalReceiver, DigitalTransmitter, get_mcs
 from .phy.digital import DEFAULT_CODEWORD_BITS

@@ -6,7 +6,6 @@ import torch
 from sionna.phy.utils import complex_normal
 
 from ..block import SemcomBlock
-from ..csi import CSI
 from ..snr import db_to_linear
 
 CHANNELS: dict[str, type] = {}

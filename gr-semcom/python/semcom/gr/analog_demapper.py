@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import numpy as np
-import pmt
 import torch
-from gnuradio import gr
 
+from .pdu import PduBlock
 from ..phy.analog import AnalogDemapper
 from ..phy.equalization import EQUALIZERS
 
 EQUALIZER_CHOICES = ("none", "zf", "mmse")
 
 
-class analog_demapper(gr.basic_block):
+class analog_demapper(PduBlock):
+    out_dtype = np.float32
+
     """Wraps :class:`semcom.phy.AnalogDemapper` for PDUs, with optional one-tap equalisation.
 
     Parameters
@@ -31,13 +32,10 @@ class analog_demapper(gr.basic_block):
     """
 
     def __init__(self, equalizer="zf", shape=()):
-        gr.basic_block.__init__(self, name="semcom_analog_demapper", in_sig=None, out_sig=None)
+        PduBlock.__init__(self, "semcom_analog_demapper")
         self.demapper = AnalogDemapper()
         self.set_equalizer(equalizer)
         self.shape = [int(s) for s in shape] if shape else None
-        self.message_port_register_in(pmt.intern("in"))
-        self.message_port_register_out(pmt.intern("out"))
-        self.set_msg_handler(pmt.intern("in"), self.handle)
 
     def set_equalizer(self, equalizer):
         equalizer = str(equalizer).lower()
@@ -65,14 +63,5 @@ class analog_demapper(gr.basic_block):
         meta["shape"] = shape
         return z.reshape(-1).numpy().astype(np.float32), meta
 
-    def handle(self, msg):
-        if not pmt.is_pair(msg):
-            self.logger.warn("analog_demapper: dropping a message that is not a PDU")
-            return
-        meta = pmt.to_python(pmt.car(msg)) or {}
-        try:
-            z, meta = self.demap(pmt.to_python(pmt.cdr(msg)), meta)
-        except Exception as exc:  # noqa: BLE001
-            self.logger.error(f"analog_demapper: {exc}")
-            return
-        self.message_port_pub(pmt.intern("out"), pmt.cons(pmt.to_pmt(meta), pmt.init_f32vector(len(z), z)))
+    def process(self, payload, meta):
+        return self.demap(payload, meta)

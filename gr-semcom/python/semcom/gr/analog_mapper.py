@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
-import pmt
 import torch
-from gnuradio import gr
 
+from .pdu import PduBlock
 from ..phy.analog import AnalogMapper
 
 
-class analog_mapper(gr.basic_block):
+class analog_mapper(PduBlock):
+    out_dtype = np.complex64
+
     """Wraps :class:`semcom.phy.AnalogMapper` (pairs of reals -> one complex symbol, scaled to
     unit average power) for PDUs.
 
@@ -22,11 +23,8 @@ class analog_mapper(gr.basic_block):
     """
 
     def __init__(self):
-        gr.basic_block.__init__(self, name="semcom_analog_mapper", in_sig=None, out_sig=None)
+        PduBlock.__init__(self, "semcom_analog_mapper")
         self.mapper = AnalogMapper()
-        self.message_port_register_in(pmt.intern("in"))
-        self.message_port_register_out(pmt.intern("out"))
-        self.set_msg_handler(pmt.intern("in"), self.handle)
 
     def map(self, values, meta=None):
         """``(symbols complex64 [K], meta)`` of one float vector (no GNU Radio involved)."""
@@ -41,14 +39,5 @@ class analog_mapper(gr.basic_block):
         meta["shape"] = shape
         return x[0].numpy().astype(np.complex64), meta
 
-    def handle(self, msg):
-        if not pmt.is_pair(msg):
-            self.logger.warn("analog_mapper: dropping a message that is not a PDU")
-            return
-        meta = pmt.to_python(pmt.car(msg)) or {}
-        try:
-            x, meta = self.map(pmt.to_python(pmt.cdr(msg)), meta)
-        except Exception as exc:  # noqa: BLE001 - a bad PDU must not kill the flowgraph
-            self.logger.error(f"analog_mapper: {exc}")
-            return
-        self.message_port_pub(pmt.intern("out"), pmt.cons(pmt.to_pmt(meta), pmt.init_c32vector(len(x), x)))
+    def process(self, payload, meta):
+        return self.map(payload, meta)

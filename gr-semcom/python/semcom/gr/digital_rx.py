@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pmt
 import torch
-from gnuradio import gr
 
+from .pdu import PduBlock
 from ..phy.digital import DEFAULT_CODEWORD_BITS, DigitalReceiver
 from ..snr import noise_variance
 
@@ -29,7 +29,9 @@ def snr_from_message(msg):
     return None
 
 
-class digital_rx(gr.basic_block):
+class digital_rx(PduBlock):
+    out_dtype = np.uint8
+
     """Wraps :class:`semcom.phy.DigitalReceiver` for PDUs.
 
     The noise variance per symbol comes, in this order, from the PDU metadata (``noise_var``, or
@@ -49,7 +51,7 @@ class digital_rx(gr.basic_block):
 
     def __init__(self, mcs="qpsk-1/2", codeword_bits=DEFAULT_CODEWORD_BITS, decoder="fast", num_iter=20,
                  snr=10.0, fmt="bytes", num_bits=0):
-        gr.basic_block.__init__(self, name="semcom_digital_rx", in_sig=None, out_sig=None)
+        PduBlock.__init__(self, "semcom_digital_rx")
         if fmt not in FORMATS:
             raise ValueError(f"fmt must be one of {FORMATS}")
         if decoder not in DECODERS:
@@ -59,10 +61,7 @@ class digital_rx(gr.basic_block):
         self.rx = DigitalReceiver(mcs, int(codeword_bits), decoder=decoder, num_iter=int(num_iter))
         self.set_snr(snr)
         self.port_snr = None
-        self.message_port_register_in(pmt.intern("in"))
         self.message_port_register_in(pmt.intern("snr"))
-        self.message_port_register_out(pmt.intern("out"))
-        self.set_msg_handler(pmt.intern("in"), self.handle)
         self.set_msg_handler(pmt.intern("snr"), self.handle_snr)
 
     def set_snr(self, snr):
@@ -102,14 +101,5 @@ class digital_rx(gr.basic_block):
         payload = np.packbits(bits) if self.fmt == "bytes" else bits
         return payload, meta
 
-    def handle(self, msg):
-        if not pmt.is_pair(msg):
-            self.logger.warn("digital_rx: dropping a message that is not a PDU")
-            return
-        meta = pmt.to_python(pmt.car(msg)) or {}
-        try:
-            data, meta = self.demodulate(pmt.to_python(pmt.cdr(msg)), meta)
-        except Exception as exc:  # noqa: BLE001
-            self.logger.error(f"digital_rx: {exc}")
-            return
-        self.message_port_pub(pmt.intern("out"), pmt.cons(pmt.to_pmt(meta), pmt.init_u8vector(len(data), data)))
+    def process(self, payload, meta):
+        return self.demodulate(payload, meta)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pmt
 import torch
-from gnuradio import gr
 
+from .pdu import PduBlock
 from ..phy.digital import DEFAULT_CODEWORD_BITS, DigitalTransmitter
 
 FORMATS = ("bytes", "bits")
@@ -21,7 +20,9 @@ def pdu_bits(data, fmt):
     raise ValueError(f"format must be one of {FORMATS}")
 
 
-class digital_tx(gr.basic_block):
+class digital_tx(PduBlock):
+    out_dtype = np.complex64
+
     """Wraps :class:`semcom.phy.DigitalTransmitter` for PDUs.
 
     Parameters
@@ -38,14 +39,11 @@ class digital_tx(gr.basic_block):
     """
 
     def __init__(self, mcs="qpsk-1/2", codeword_bits=DEFAULT_CODEWORD_BITS, fmt="bytes"):
-        gr.basic_block.__init__(self, name="semcom_digital_tx", in_sig=None, out_sig=None)
+        PduBlock.__init__(self, "semcom_digital_tx")
         if fmt not in FORMATS:
             raise ValueError(f"fmt must be one of {FORMATS}")
         self.fmt = fmt
         self.tx = DigitalTransmitter(mcs, int(codeword_bits))
-        self.message_port_register_in(pmt.intern("in"))
-        self.message_port_register_out(pmt.intern("out"))
-        self.set_msg_handler(pmt.intern("in"), self.handle)
 
     def modulate(self, data, meta=None):
         """``(symbols complex64 [K], meta)`` of one payload (no GNU Radio involved)."""
@@ -58,14 +56,5 @@ class digital_tx(gr.basic_block):
                     num_blocks=int(lay.num_blocks))
         return x[0].numpy().astype(np.complex64), meta
 
-    def handle(self, msg):
-        if not pmt.is_pair(msg):
-            self.logger.warn("digital_tx: dropping a message that is not a PDU")
-            return
-        meta = pmt.to_python(pmt.car(msg)) or {}
-        try:
-            x, meta = self.modulate(pmt.to_python(pmt.cdr(msg)), meta)
-        except Exception as exc:  # noqa: BLE001
-            self.logger.error(f"digital_tx: {exc}")
-            return
-        self.message_port_pub(pmt.intern("out"), pmt.cons(pmt.to_pmt(meta), pmt.init_c32vector(len(x), x)))
+    def process(self, payload, meta):
+        return self.modulate(payload, meta)
