@@ -155,3 +155,22 @@ def test_noise_silence_garbage_no_frames_no_hang():
     tx = FrameTransmitter()
     s, _, _ = _air([tx.frame(_messages(1)[0], "test", 0)], 20.0, rng)
     assert [f.seq for f in _push_chunks(rx, s, rng)] == [0]
+
+
+def test_cut_anywhere_then_restart():
+    """A transmitter killed at any point of a frame (preamble, header, payload), then restarted
+    after 2000 silent samples with frames back to back (gap 0): the restarted transmitter's
+    frames 0 and 1 always decode, nothing raises, and lost == truncated (no sequence gaps)."""
+    tx = FrameTransmitter()
+    msgs = _messages(2)
+    f0, f1 = tx.frame(msgs[0], "test", 7), tx.frame(msgs[1], "test", 8)
+    r0, r1 = tx.frame(msgs[1], "test", 0), tx.frame(msgs[0], "test", 1)
+    restart = np.concatenate([np.zeros(2000, np.complex64), r0])
+    for cut in list(range(0, len(f1), 311)) + [len(f1) - 130, len(f1) - 1]:
+        rng = np.random.default_rng(cut)
+        s, _, _ = _air([f0, f1[:cut], restart, r1], 15.0, rng, max_cfo=1.0, gap=(0, 1))
+        rx = FrameReceiver()
+        seqs = [f.seq for f in _push_chunks(rx, s, rng)]
+        assert seqs[0] == 7 and seqs[-2:] == [0, 1], (cut, seqs, rx.stats)
+        assert rx.stats["errors"] == 0 and rx.stats["restarts"] == 1, (cut, rx.stats)
+        assert rx.stats["lost"] == rx.stats["truncated"], (cut, rx.stats)

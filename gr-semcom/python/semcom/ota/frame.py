@@ -398,17 +398,26 @@ class FrameReceiver:
             return False, None
         header = p["header"]
         self._pending = None
-        # A new preamble inside the frame: the transmitter stopped mid-frame.
+        # A new preamble starting inside the frame: the transmitter stopped mid-frame. The scan
+        # reaches past the end (as far as samples are there) to see a preamble straddling it.
         scan_a = t0 + DATA_OFFSET
-        c, _ = sc_metric(self._buf.get(scan_a, end))
+        c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)))
         for a, b in find_runs(c > max(self.threshold, 0.5)):
-            if b - a >= self.min_run:
+            if b - a < self.min_run:
+                continue
+            if b < len(c):            # whole plateau seen: the preamble's start as in _detect
+                seg = c[a:b]
+                start = scan_a + a + int(np.flatnonzero(seg >= 0.9 * seg.max())[-1]) - PLATEAU
+            else:                     # still rising at the buffer's end: it starts within
+                start = scan_a + a + WINDOW + HALF    # WINDOW + HALF of its first position
+            if start < end - 8:       # (a preamble right after the end is the next frame)
                 self.stats["truncated"] += 1
                 self.stats["lost"] += 1
                 self._track_seq(header.seq)
-                self._search = scan_a + a
+                self._search = max(self._search, scan_a + a)
                 return True, None
-        self._search = max(self._search, end)
+        # the next search overlaps the frame's tail: a preamble straddling the end is still found
+        self._search = max(self._search, end - WINDOW - HALF)
         y = self._symbols(p, n_hdr, n_pay)
         h = p["h"]
         z = (y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))).sum(axis=1)
