@@ -7,6 +7,8 @@ register_codec("bpg-ldpc", "semcom.codecs.separation:bpg_ldpc")
 register_codec("jpeg2000-capacity", "semcom.codecs.separation:jpeg2000_capacity")
 register_codec("bpg-capacity", "semcom.codecs.separation:bpg_capacity")
 register_codec("deepjscc", "semcom.codecs.deepjscc:DeepJSCCCodec")
+# A model-free analog + digital codec for tests, benchmarks and flowgraph smoke runs.
+register_codec("ota-test", "semcom.ota.testcodec:OTATestCodec")
 register_codec("sc-sic", "semcom.codecs.sc_sic:SCSICCodec")
 
 __all__ = ["SemanticCodec", "get_codec", "codec_names", "register_codec", "parse_spec"]

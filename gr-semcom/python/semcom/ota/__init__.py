@@ -12,11 +12,6 @@ from .header import Header, HeaderError, StreamInfo
 from .ofdm import CP, FFT, N_DATA, SYMBOL, noise_voltage
 from .preamble import PREAMBLE, PREAMBLE_LEN
 
-# the model-free test codec, for tests, benchmarks and flowgraph smoke runs
-from ..codecs.base import register_codec as _register
-
-_register("ota-test", "semcom.ota.testcodec:OTATestCodec")
-
 __all__ = ["FrameTransmitter", "FrameReceiver", "ReceivedFrame", "Header", "HeaderError",
            "StreamInfo", "header_symbols", "payload_symbols", "noise_voltage", "FFT", "CP",
            "SYMBOL", "N_DATA", "PREAMBLE", "PREAMBLE_LEN"]
