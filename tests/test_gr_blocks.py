@@ -260,3 +260,12 @@ def test_image_display_offscreen():
     colors = {shot.pixel(xx, yy) for xx in range(0, shot.width(), 4) for yy in range(0, shot.height(), 4)}
     reds = sum(1 for c in colors if QtGui.QColor(c).red() > 200 and QtGui.QColor(c).green() < 80)
     assert len(colors) > 3 and reds > 0  # the image is on screen, not a blank widget
+
+
+def test_snr_messages_of_every_form_and_nil_are_understood():
+    from semcom.gr.digital_rx import snr_from_message
+    assert snr_from_message(pmt.PMT_NIL) is None  # a strobe's default message is no SNR, not a crash
+    assert snr_from_message(pmt.from_double(7.5)) == 7.5
+    assert snr_from_message(pmt.to_pmt({"snr_db": 3.0})) == 3.0
+    assert snr_from_message(pmt.cons(pmt.intern("snr"), pmt.from_double(-1.0))) == -1.0
+    assert snr_from_message(pmt.intern("junk")) is None

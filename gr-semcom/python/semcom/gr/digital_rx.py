@@ -19,7 +19,7 @@ def snr_from_message(msg):
     if pmt.is_number(msg):
         return float(pmt.to_python(msg))
     if pmt.is_dict(msg):
-        d = pmt.to_python(msg)
+        d = pmt.to_python(msg) or {}  # PMT_NIL counts as an (empty) dict
         for key in ("snr", "snr_db"):
             if key in d:
                 return float(d[key])
