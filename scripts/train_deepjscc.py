@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -32,99 +30,23 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from safetensors.torch import load_file, save_file  # noqa: E402
 from tqdm import tqdm  # noqa: E402
+
+from semcom.training import load_checkpoint, save_checkpoint  # noqa: E402
 
 EVAL_SNRS = (0.0, 5.0, 10.0, 20.0)
 EVAL_CHANNELS = ("awgn", "rayleigh-block")
 TRAIN_CHANNELS = ("awgn", "rayleigh-block")
 
-# Fallback photos bundled with scikit-image, used only while semcom.data is not available.
-_SKIMAGE_TRAIN = ("astronaut", "rocket", "motorcycle_left", "hubble_deep_field", "retina",
-                  "immunohistochemistry", "motorcycle_right")
-_SKIMAGE_TEST = ("coffee", "chelsea")
-
-
 # ---------------------------------------------------------------------------------------- data
-def _to_batch(images) -> torch.Tensor:
-    """Any of: tensor/array [N, 3, H, W] or [N, H, W, 3], float in [0, 1] or uint8 -> float [N, 3, H, W]."""
-    if isinstance(images, (list, tuple)):
-        images = np.stack([np.asarray(im) for im in images])
-    t = torch.as_tensor(np.asarray(images) if not torch.is_tensor(images) else images)
-    if t.dim() != 4:
-        raise ValueError(f"expected a batch of images [N, 3, H, W], got shape {tuple(t.shape)}")
-    if t.shape[1] != 3 and t.shape[-1] == 3:
-        t = t.permute(0, 3, 1, 2)
-    t = t.float() / 255.0 if t.dtype == torch.uint8 else t.float()
-    return t.clamp(0, 1).contiguous()
-
-
-def _skimage_photo(name: str) -> np.ndarray:
-    import skimage.data
-    im = getattr(skimage.data, name)()
-    if im.ndim == 2:
-        im = np.stack([im] * 3, axis=-1)
-    return im[..., :3]
-
-
-def _fallback_random_crops(size: int, n: int, seed: int) -> torch.Tensor:
-    """Random crops (random scale 0.5-1, flips) of scikit-image's bundled photos."""
-    from PIL import Image
-    rng = np.random.default_rng(seed)
-    photos = [_skimage_photo(name) for name in _SKIMAGE_TRAIN]
-    out = np.empty((n, size, size, 3), np.uint8)
-    for i in range(n):
-        im = photos[rng.integers(len(photos))]
-        h, w = im.shape[:2]
-        side = int(rng.integers(size, max(size + 1, int(min(h, w) * rng.uniform(0.15, 0.6)))))
-        side = min(side, h, w)
-        y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
-        crop = Image.fromarray(im[y:y + side, x:x + side]).resize((size, size), Image.BICUBIC)
-        crop = np.asarray(crop)
-        if rng.random() < 0.5:
-            crop = crop[:, ::-1]
-        out[i] = crop
-    return _to_batch(out)
-
-
-def _fallback_test_images(size: int) -> torch.Tensor:
-    """Centre crop and four corner crops of each held-out scikit-image photo, resized to ``size``."""
-    from PIL import Image
-    out = []
-    for name in _SKIMAGE_TEST:
-        im = _skimage_photo(name)
-        h, w = im.shape[:2]
-        s = min(h, w)
-        boxes = [((h - s) // 2, (w - s) // 2, s)]
-        q = s // 2
-        boxes += [(0, 0, q), (0, w - q, q), (h - q, 0, q), (h - q, w - q, q)]
-        for y, x, side in boxes:
-            crop = Image.fromarray(im[y:y + side, x:x + side]).resize((size, size), Image.BICUBIC)
-            out.append(np.asarray(crop))
-    return _to_batch(np.stack(out))
-
-
-def data_source() -> str:
-    """``"semcom.data"`` when the project's data module is importable, else ``"skimage"``."""
-    try:
-        from semcom.data import load_images, random_crops  # noqa: F401
-        return "semcom.data"
-    except ImportError:
-        return "skimage"
-
-
 def train_crops(size: int, n: int, seed: int) -> torch.Tensor:
-    if data_source() == "semcom.data":
-        from semcom.data import random_crops
-        return _to_batch(random_crops("train", size, n, seed))
-    return _fallback_random_crops(size, n, seed)
+    from semcom.data import random_crops
+    return random_crops("train", size, n, seed)
 
 
 def test_images(size: int) -> torch.Tensor:
-    if data_source() == "semcom.data":
-        from semcom.data import load_images
-        return _to_batch(load_images("test", size))
-    return _fallback_test_images(size)
+    from semcom.data import load_images
+    return load_images("test", size)
 
 
 # ------------------------------------------------------------------------------- the link
@@ -174,56 +96,6 @@ def evaluate(model_dir, images, snrs=EVAL_SNRS, channels=EVAL_CHANNELS, draws=4,
     return result
 
 
-# ---------------------------------------------------------------------------- checkpoints
-def save_checkpoint(run_dir: Path, model, opt, state: dict, gens: dict):
-    tmp = run_dir / "checkpoint.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-    opt_sd = opt.state_dict()
-    tensors = {}
-    for pid, pstate in opt_sd["state"].items():
-        for key, val in pstate.items():
-            tensors[f"{pid}.{key}"] = torch.as_tensor(val).detach().clone().contiguous()
-    for name, gen in gens.items():
-        tensors[f"rng.{name}"] = gen.get_state()
-    save_file(tensors, str(tmp / "optimizer.safetensors"))
-    (tmp / "state.json").write_text(json.dumps({**state, "param_groups": opt_sd["param_groups"]}, indent=1))
-    final = run_dir / "checkpoint"
-    old = run_dir / "checkpoint.old"
-    if final.exists():
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-    tmp.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def load_checkpoint(run_dir: Path, model, opt, gens: dict):
-    ckpt = run_dir / "checkpoint"
-    if not (ckpt / "state.json").is_file():
-        ckpt = run_dir / "checkpoint.old"  # interrupted between the two renames
-        if not (ckpt / "state.json").is_file():
-            return None
-    state = json.loads((ckpt / "state.json").read_text())
-    model.load_state_dict(load_file(str(ckpt / "model.safetensors")))
-    tensors = load_file(str(ckpt / "optimizer.safetensors"))
-    opt_state = {}
-    for key, val in tensors.items():
-        if key.startswith("rng."):
-            continue
-        pid, name = key.split(".", 1)
-        opt_state.setdefault(int(pid), {})[name] = val
-    opt.load_state_dict({"state": opt_state, "param_groups": state.pop("param_groups")})
-    for name, gen in gens.items():
-        if f"rng.{name}" in tensors:
-            gen.set_state(tensors[f"rng.{name}"])
-    return state
-
-
-# --------------------------------------------------------------------------------- export
 def plot_loss(history, path: Path):
     import matplotlib
     matplotlib.use("Agg")
@@ -367,16 +239,13 @@ def main(argv=None):
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     gens = {"noise": torch.Generator().manual_seed(args.seed + 1),
             "batch": torch.Generator().manual_seed(args.seed + 2)}
-    state = load_checkpoint(run_dir, model, opt, gens)
+    state = load_checkpoint(run_dir, {"model": model}, opt, gens)
     if state is None:
-        state = {"step": 0, "train_seconds": 0.0, "history": [], "data": data_source(),
+        state = {"step": 0, "train_seconds": 0.0, "history": [], "data": "semcom.data",
                  "argv": argv, "threads": args.threads}
         print(f"training from scratch, data: {state['data']}", flush=True)
     else:
         print(f"resuming from step {state['step']} ({state['train_seconds'] / 60:.1f} min trained)", flush=True)
-        if state["data"] != data_source():
-            print(f"warning: checkpoint trained on {state['data']}, now {data_source()} is used", flush=True)
-            state["data"] = f"{state['data']} then {data_source()}"
     channels = {name: get_channel(name, generator=gens["noise"]) for name in TRAIN_CHANNELS}
 
     chunk_index, crops = None, None
@@ -429,12 +298,12 @@ def main(argv=None):
             state["last_loss"] = float(np.mean([x for v in window.values() for x in v]))
             window = {name: [] for name in TRAIN_CHANNELS}
         if state["step"] % args.ckpt_every == 0:
-            save_checkpoint(run_dir, model, opt, state, gens)
+            save_checkpoint(run_dir, {"model": model}, opt, state, gens)
     bar.close()
     if "last_loss" not in state:
         vals = [x for v in window.values() for x in v]
         state["last_loss"] = float(np.mean(vals)) if vals else float("nan")
-    save_checkpoint(run_dir, model, opt, state, gens)
+    save_checkpoint(run_dir, {"model": model}, opt, state, gens)
     why = f"time limit of {args.max_minutes:g} min" if stopped_early else "all steps done"
     print(f"stopped at step {state['step']} ({why}), {state['train_seconds'] / 60:.1f} min of training",
           flush=True)
