@@ -62,3 +62,13 @@ def test_the_eval_command_runs_a_grid(tmp_path, capsys):
     rows = json.loads((tmp_path / "results.json").read_text())["rows"]
     assert len(rows) == 1 and rows[0]["failure"] is None
     assert "wrote" in capsys.readouterr().out
+
+
+def test_set_metrics_average_over_runs_to_one_value_per_snr(images, tmp_path):
+    res = evaluate([SCHEME], ["awgn"], [-3.0, 8.0], images, ["a", "b"], runs=2, metrics=["psnr"],
+                   set_metrics=["fid"], progress=False)
+    fid = res["curves"][0]["results"]["fid"]
+    assert len(fid) == 2 and len(res["sets"]) == 4
+    assert fid[0] == 500.0  # nothing delivered below the cliff
+    assert fid[1] < 500.0
+    save(res, tmp_path)  # one value per SNR plots without error

@@ -118,9 +118,11 @@ def curves(results) -> list:
                 record["results"]["delivered"].append(float(np.mean([r["failure"] is None for r in sel])))
                 for m in metric_names:
                     record["results"][m].append(float(np.mean([r[m] for r in sel])))
-            for entry in (e for e in results["sets"] if e["scheme"] == spec and e["channel"] == channel):
-                for key in results["settings"]["set_metrics"]:
-                    record["results"].setdefault(key, []).append(entry[key])
+            for key in results["settings"]["set_metrics"]:  # mean over runs, one value per SNR
+                record["results"][key] = [
+                    float(np.mean([e[key] for e in results["sets"]
+                                   if e["scheme"] == spec and e["channel"] == channel and e["snr_db"] == snr]))
+                    for snr in results["settings"]["snrs"]]
             out.append(record)
     return out
 
