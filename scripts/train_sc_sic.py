@@ -44,8 +44,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from safetensors.torch import load_file, save_file  # noqa: E402
 from tqdm import tqdm  # noqa: E402
+
+from semcom.training import load_checkpoint, save_checkpoint  # noqa: E402
 
 STAGES = ("stage-a", "pretrain", "finetune", "ablation")
 TRAINED = {"stage-a": ("vqgan",), "pretrain": ("effnet", "decoder"), "finetune": ("decoder",),
@@ -71,58 +72,7 @@ def test_images(size: int) -> torch.Tensor:
     return load_images("test", size).float().clamp(0, 1)
 
 
-# ---------------------------------------------------------------------------- checkpoints
-def save_checkpoint(run_dir: Path, modules: dict, opt, state: dict, gens: dict):
-    tmp = run_dir / "checkpoint.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    for name, mod in modules.items():
-        save_file({k: v.detach().contiguous().clone() for k, v in mod.state_dict().items()},
-                  str(tmp / f"{name}.safetensors"))
-    opt_sd = opt.state_dict()
-    tensors = {}
-    for pid, pstate in opt_sd["state"].items():
-        for key, val in pstate.items():
-            tensors[f"{pid}.{key}"] = torch.as_tensor(val).detach().clone().contiguous()
-    for name, gen in gens.items():
-        tensors[f"rng.{name}"] = gen.get_state()
-    save_file(tensors, str(tmp / "optimizer.safetensors"))
-    (tmp / "state.json").write_text(json.dumps({**state, "param_groups": opt_sd["param_groups"]}, indent=1))
-    final, old = run_dir / "checkpoint", run_dir / "checkpoint.old"
-    if final.exists():
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-    tmp.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def load_checkpoint(run_dir: Path, modules: dict, opt, gens: dict):
-    ckpt = run_dir / "checkpoint"
-    if not (ckpt / "state.json").is_file():
-        ckpt = run_dir / "checkpoint.old"
-        if not (ckpt / "state.json").is_file():
-            return None
-    state = json.loads((ckpt / "state.json").read_text())
-    for name, mod in modules.items():
-        mod.load_state_dict(load_file(str(ckpt / f"{name}.safetensors")))
-    tensors = load_file(str(ckpt / "optimizer.safetensors"))
-    opt_state = {}
-    for key, val in tensors.items():
-        if key.startswith("rng."):
-            continue
-        pid, name = key.split(".", 1)
-        opt_state.setdefault(int(pid), {})[name] = val
-    opt.load_state_dict({"state": opt_state, "param_groups": state.pop("param_groups")})
-    for name, gen in gens.items():
-        if f"rng.{name}" in tensors:
-            gen.set_state(tensors[f"rng.{name}"])
-    return state
-
-
-# ------------------------------------------------------------------------------- models
+# --------------------------------------------------------------------------------- models
 def build_models(args, root: Path) -> dict:
     """All sub-models of the stage: trained ones fresh (or from the parent export), frozen ones loaded."""
     from semcom.models.sc_sic import stage_a

@@ -1,12 +1,13 @@
 """Neural networks of gr-semcom (weights in ``semcom.models_dir()``).
 
 Submodules are imported on first use, so ``import semcom.models`` stays cheap:
-``semcom.models.DeepJSCC`` loads :mod:`semcom.models.deepjscc` (diffusers, torch).
+``semcom.models.DeepJSCC`` loads :mod:`semcom.models.deepjscc` (diffusers, torch),
+``semcom.models.SCSICPipeline`` loads :mod:`semcom.models.sc_sic`.
 """
 import importlib
 
 # attribute -> submodule that defines it
-_LAZY = {"DeepJSCC": "deepjscc"}
+_LAZY = {"DeepJSCC": "deepjscc", "SCSICPipeline": "sc_sic", "load_stable_cascade": "sc_sic"}
 
 
 def __getattr__(name):
