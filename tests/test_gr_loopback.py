@@ -96,15 +96,6 @@ def _lpips(ref, ims):
         return None
 
 
-def _available(scheme):
-    from semcom.codecs import get_codec
-    try:
-        get_codec(scheme)
-        return True
-    except (FileNotFoundError, ImportError):   # a model without weights
-        return False
-
-
 @pytest.mark.parametrize("scheme,snr_db", [("ota-test:factor=1", 10.0),
                                            ("jpeg2000-ldpc:channel_uses=1024", 8.0),
                                            ("deepjscc", 10.0)])
@@ -114,8 +105,6 @@ def test_loopback_matches_send_message(compiled, tmp_path, scheme, snr_db):
     simulation at the same scheme/channel/SNR."""
     from gnuradio import gr
     from semcom.ota import images as imgs
-    if not _available(scheme):
-        pytest.skip(f"{scheme}: no weights")
     frames = 3
     mod = _load(compiled["semcom_loopback"])
     tb = mod.semcom_loopback(scheme=scheme, snr=snr_db, cfo=1.3, delay=137, image=IMAGE, size=SIZE,
