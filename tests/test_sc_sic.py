@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import pytest
 import torch
@@ -11,11 +12,12 @@ from safetensors.torch import save_file
 
 from semcom.channels import get_channel
 from semcom.codecs import get_codec
-from semcom.codecs.sc_sic import SCSICCodec
+from semcom.codecs.sc_sic import EMBEDDING_BOUND, SCSICCodec, native_image_size
 from semcom.transport import ANALOG, Message, Stream, send_message
 from semcom.models.sc_sic import EfficientNetEncoder, SCSICPipeline, load_stable_cascade, tiny_effnet_config
 from semcom.models.sc_sic import stage_a, stage_b
 from semcom.models.sc_sic.pipeline import SAMPLERS, alpha_cumprod, discrete_betas, ratio_from_alpha_cumprod
+from safetensors.torch import load_file
 
 # shipped model, 3 test images at 20 dB awgn-real: measured 0.293-0.297 over 4 noise draws (the
 # pretrain's clean LPIPS on 13 images was 0.335); bound = that + margin
@@ -27,16 +29,22 @@ TINY_EFFNET_32 = dict(stages=(("fused", 1, 1, 8, 1), ("fused", 2, 2, 8, 1), ("mb
                       stem_channels=8, head_channels=32, c_latent=16)
 
 
-def _tiny_pipeline(sampler="ddim", steps=3, effnet=None, scale=1.0):
-    torch.manual_seed(0)
-    vq = stage_a.make_vqgan(embed_dim=16, bottleneck_blocks=1, num_vq_embeddings=16)
-    ef = effnet or EfficientNetEncoder(**tiny_effnet_config(width=0.5))
-    dec = stage_b.make_decoder((16, 32), 16, heads=2)
+def _tiny_decoder(c_hidden=(16, 32), **overrides):
+    from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
+    dec = StableCascadeUNet(**{**stage_b.tiny_decoder_config(c_hidden, 16, heads=2), **overrides})
     with torch.no_grad():  # untrained Stage B outputs zeros (clf is zero-initialised): make it act
         for p in dec.clf.parameters():
             p.normal_(0, 0.3)
+    return dec
+
+
+def _tiny_pipeline(sampler="ddim", steps=3, effnet=None, scale=1.0, decoder=None, image_size=None):
+    torch.manual_seed(0)
+    vq = stage_a.make_vqgan(embed_dim=16, bottleneck_blocks=1, num_vq_embeddings=16)
+    ef = effnet or EfficientNetEncoder(**tiny_effnet_config(width=0.5))
+    dec = decoder or _tiny_decoder()
     return SCSICPipeline.from_parts(vq.eval(), ef.eval(), dec.eval(), sampler=sampler, steps=steps,
-                                    effnet_input_scale=scale)
+                                    effnet_input_scale=scale, image_size=image_size)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +54,30 @@ def tiny_dir(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def stable_cascade_dir(tmp_path_factory):
+    """A tiny model in Stable Cascade's published layout: vqgan/, decoder_lite/ only, scheduler/ and
+    the original effnet_encoder.safetensors (EfficientNetV2-S layout, random weights), no
+    pipeline_config.json."""
+    folder = tmp_path_factory.mktemp("stable-cascade-tiny")
+    _tiny_pipeline(sampler="wuerstchen", steps=2).save_pretrained(folder)
+    shutil.rmtree(folder / "effnet")
+    (folder / "pipeline_config.json").unlink()
+    (folder / "model_index.json").unlink()
+    (folder / "decoder").rename(folder / "decoder_lite")
+    torch.manual_seed(1)
+    effnet = EfficientNetEncoder().eval()
+    save_file({k: v.contiguous() for k, v in effnet.state_dict().items()}, str(folder / "effnet_encoder.safetensors"))
+    return folder
+
+
 def _images(n=2, size=64, seed=0):
     return torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(seed))
+
+
+def _copy(src, dst):
+    shutil.copytree(src, dst)
+    return dst
 
 
 # ------------------------------------------------------------------------------ networks
@@ -138,6 +168,126 @@ def test_missing_folder_errors(tmp_path):
         SCSICPipeline.from_pretrained(tmp_path)
     with pytest.raises(FileNotFoundError, match="effnet"):
         load_stable_cascade(tmp_path)
+    # a folder that is neither layout: the error lists everything missing
+    (tmp_path / "vqgan").mkdir()
+    with pytest.raises(FileNotFoundError) as err:
+        SCSICCodec(model_dir=tmp_path)
+    text = str(err.value)
+    for part in ("decoder/ (or decoder_lite/)", "scheduler/", "effnet/ (or effnet_encoder.safetensors)",
+                 "train_sc_sic.py"):
+        assert part in text, text
+    assert "vqgan/" not in text.split("missing")[1]
+    with pytest.raises(FileNotFoundError, match="decoder_lite/"):
+        load_stable_cascade(tmp_path, decoder_subfolder="decoder_lite")
+
+
+def test_codec_loads_stable_cascade_layout(stable_cascade_dir, tmp_path):
+    """The codec runs on Stable Cascade's published layout (effnet_encoder.safetensors, decoder_lite/
+    only), through load_stable_cascade, with Stable Cascade's defaults (encoder input at 0.75)."""
+    codec = SCSICCodec(model_dir=stable_cascade_dir, steps=1)
+    assert codec.pipe.effnet_input_scale == 0.75 and codec.pipe.effnet.downscale == 32
+    x = _images(1, 128)
+    msg = codec.encode(x)
+    assert tuple(msg.streams["z"].data.shape) == (1, 16, 3, 3)  # 128 px -> 96 px -> stride 32
+    ref = load_stable_cascade(stable_cascade_dir)
+    assert torch.equal(msg.streams["z"].data, ref.encode(x))
+    y = codec.decode(msg)
+    assert y.shape == x.shape and torch.isfinite(y).all() and codec.last_failures == [None]
+    with pytest.raises(ValueError, match="stride 32"):  # 64 px -> 48 px, not a multiple of 32
+        codec.encode(_images(1, 64))
+    # both decoders present: decoder/ by default, decoder_lite/ on request
+    both = _copy(stable_cascade_dir, tmp_path / "both")
+    _tiny_decoder((8, 16)).save_pretrained(str(both / "decoder"), safe_serialization=True)
+    assert list(SCSICCodec(model_dir=both).pipe.decoder.config.block_out_channels) == [8, 16]
+    lite = SCSICCodec(model_dir=both, decoder_subfolder="decoder_lite")
+    assert list(lite.pipe.decoder.config.block_out_channels) == [16, 32]
+    assert get_codec(f"sc-sic:model_dir={both},decoder_subfolder=decoder_lite").pipe.decoder.config.block_out_channels[0] == 16
+
+
+def test_missing_or_unexpected_weights_raise(tiny_dir, stable_cascade_dir, tmp_path):
+    """diffusers only warns about missing keys (and leaves them random): the loader refuses."""
+    folder = _copy(tiny_dir, tmp_path / "m")
+    path = folder / "effnet" / "diffusion_pytorch_model.safetensors"
+    state = load_file(str(path))
+    del state["backbone.0.0.weight"]
+    save_file(state, str(path))
+    with pytest.raises(ValueError, match=r"effnet.*missing weights: backbone\.0\.0\.weight"):
+        SCSICPipeline.from_pretrained(folder)
+    with pytest.raises(ValueError, match="backbone.0.0.weight"):
+        SCSICCodec(model_dir=folder)
+    folder = _copy(tiny_dir, tmp_path / "u")
+    path = folder / "vqgan" / "diffusion_pytorch_model.safetensors"
+    save_file({**load_file(str(path)), "extra.weight": torch.zeros(2)}, str(path))
+    with pytest.raises(ValueError, match=r"vqgan.*unexpected weights: extra\.weight"):
+        load_stable_cascade(folder)
+    folder = _copy(tiny_dir, tmp_path / "d")
+    path = folder / "decoder" / "diffusion_pytorch_model.safetensors"
+    state = load_file(str(path))
+    dropped = sorted(state)[:7]
+    for key in dropped:
+        del state[key]
+    save_file(state, str(path))
+    with pytest.raises(ValueError, match=r"decoder.*missing weights: .*\(7 in all\)"):
+        load_stable_cascade(folder)
+    # the original encoder file: a missing key, and the wrong network (the tiny encoder's weights)
+    folder = _copy(stable_cascade_dir, tmp_path / "o")
+    path = folder / "effnet_encoder.safetensors"
+    state = load_file(str(path))
+    del state["mapper.0.weight"]
+    save_file(state, str(path))
+    with pytest.raises(ValueError, match=r"effnet_encoder\.safetensors.*missing weights: mapper\.0\.weight"):
+        load_stable_cascade(folder)
+    tiny = EfficientNetEncoder(**tiny_effnet_config(width=0.5))
+    save_file({k: v.contiguous() for k, v in tiny.state_dict().items()}, str(path))
+    with pytest.raises(ValueError, match="effnet_encoder.safetensors"):
+        load_stable_cascade(folder)
+
+
+def test_unreadable_weight_files_give_clear_errors(tiny_dir, stable_cascade_dir, tmp_path, capsys):
+    from semcom.cli import main
+    folder = _copy(tiny_dir, tmp_path / "t")
+    path = folder / "decoder" / "diffusion_pytorch_model.safetensors"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # truncated download
+    with pytest.raises(ValueError, match=r"cannot load Stage B .*decoder.*diffusion_pytorch_model\.safetensors") as err:
+        SCSICCodec(model_dir=folder)
+    assert err.value.__cause__ is not None  # chained to the original error
+    code = main(["send", "demo", "--scheme", f"sc-sic:model_dir={folder}", "--baseline", "none", "--size", "64",
+                 "-o", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 2 and "Error: cannot load Stage B" in captured.err and "Traceback" not in captured.err
+    # a weight file missing altogether, an empty config, a garbage original encoder file
+    folder = _copy(tiny_dir, tmp_path / "w")
+    (folder / "vqgan" / "diffusion_pytorch_model.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"no Stage A .*weights.*vqgan"):
+        SCSICCodec(model_dir=folder)
+    folder = _copy(tiny_dir, tmp_path / "c")
+    (folder / "effnet" / "config.json").write_text("")
+    with pytest.raises(ValueError, match=r"cannot read the encoder .*config.*effnet"):
+        SCSICCodec(model_dir=folder)
+    folder = _copy(stable_cascade_dir, tmp_path / "g")
+    (folder / "effnet_encoder.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    with pytest.raises(ValueError, match="cannot read Stable Cascade's encoder weights .*effnet_encoder.safetensors"):
+        SCSICCodec(model_dir=folder)
+
+
+def test_stage_b_lite_config_is_the_published_700m_model():
+    from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
+    cfg = stage_b.STABLE_CASCADE_LITE_CONFIG
+    assert cfg["patch_size"] == 2 and cfg["block_out_channels"] == [320, 576, 1152, 1152]
+    with torch.device("meta"):  # no memory, no init cost
+        unet = StableCascadeUNet(**cfg)
+    assert sum(p.numel() for p in unet.parameters()) == pytest.approx(699.47e6, rel=1e-4)  # "Stage B lite, 700M"
+
+
+def test_pipeline_config_records_the_native_image_size(tiny_dir, tmp_path):
+    assert SCSICPipeline.from_pretrained(tiny_dir).native_image_size == 64  # unknown -> 64
+    assert native_image_size(tiny_dir) == 64 and native_image_size(tmp_path / "nothing") == 64
+    _tiny_pipeline(image_size=128).save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "pipeline_config.json").read_text())["image_size"] == 128
+    assert SCSICPipeline.from_pretrained(tmp_path).native_image_size == 128
+    assert native_image_size(tmp_path) == 128
+    assert SCSICCodec(model_dir=tmp_path).native_image_size == 128
 
 
 # ---------------------------------------------------------------------- shapes and CR
@@ -192,14 +342,93 @@ def test_codec_errors(tiny_dir):
         SCSICCodec(model_dir=tiny_dir, sampler="euler")
 
 
+def test_size_checks_include_patch_size_and_scaled_stride(tmp_path):
+    pipe = _tiny_pipeline(decoder=_tiny_decoder(patch_size=2))  # Stage A 4 x patch 2: multiples of 8
+    assert pipe.latent_shape(40, 40) == (4, 10, 10)
+    with pytest.raises(ValueError, match="multiples of 8 .*patch size 2"):
+        pipe.latent_shape(36, 36)
+    with pytest.raises(ValueError, match="patch size 2"):  # not a crash in pixel_unshuffle
+        pipe.decode(torch.zeros(1, 16, 3, 3), image_size=(36, 36), num_inference_steps=1)
+    pipe = _tiny_pipeline(decoder=_tiny_decoder(patch_size=8))  # multiples of 32, encoder stride 16
+    pipe.save_pretrained(tmp_path / "p8")
+    codec = SCSICCodec(model_dir=tmp_path / "p8", steps=1)
+    with pytest.raises(ValueError, match="patch size 8"):
+        codec.encode(_images(1, 48))
+    assert codec.decode(codec.encode(_images(1, 64))).shape == (1, 3, 64, 64)
+    # encoder input resized by 0.75: the stride check applies to the resized side
+    scaled = _tiny_pipeline(effnet=EfficientNetEncoder(**TINY_EFFNET_32), scale=0.75)
+    scaled.check_image_size(128, 128)  # 96 = 3 x 32
+    with pytest.raises(ValueError, match=r"stride 32 \(the encoder sees the image resized by 0.75 to 48x48\)"):
+        scaled.check_image_size(64, 64)
+    scaled.save_pretrained(tmp_path / "s")
+    with pytest.raises(ValueError, match="stride 32"):
+        SCSICCodec(model_dir=tmp_path / "s").encode(_images(1, 64))
+
+
+def test_decode_counts_and_repairs_bad_embeddings(tiny_dir):
+    codec = SCSICCodec(model_dir=tiny_dir, steps=2)
+    msg = codec.encode(_images(4))
+    z = msg.streams["z"].data.clone()
+    n = z[0].numel()
+    z[0, 0, 0, :3] = float("nan")
+    z[0, 1, 1, 1] = float("inf")
+    z[1] = 1e30                        # huge but finite: Stage B's LayerNorm overflows without clipping
+    z[2, :, 0, 0] = -1e30
+    z[3] = float("nan")                # nothing received
+    bad = Message(streams={"z": Stream(kind=ANALOG, data=z)}, image_shape=msg.image_shape)
+    y = codec.decode(bad)
+    assert y.shape == (4, 3, 64, 64) and torch.isfinite(y).all() and float(y.min()) >= 0 and float(y.max()) <= 1
+    assert codec.last_erased == [4, 0, 0, n] and codec.last_clipped == [0, n, 16, 0]
+    assert codec.last_failures[:3] == [None, None, None]  # degraded but delivered
+    assert codec.last_failures[3] == f"embedding: all {n} values non-finite"
+    assert codec.last_repairs[0] == f"embedding: 4 of {n} non-finite values erased"
+    assert codec.last_repairs[1] == f"embedding: {n} values clipped to +-{EMBEDDING_BOUND:g}"
+    codec.decode(msg)  # the counters are reset per call
+    assert codec.last_repairs == [None] * 4 and codec.last_erased == [0] * 4 and codec.last_failures == [None] * 4
+
+
+def test_decode_guarantees_finite_output(tiny_dir, monkeypatch):
+    codec = SCSICCodec(model_dir=tiny_dir, steps=1)
+    msg = codec.encode(_images(2))
+    original = codec.pipe.decode
+
+    def broken(*args, **kwargs):
+        out = original(*args, **kwargs)
+        out[1, 0, :2, :2] = float("nan")
+        return out
+    monkeypatch.setattr(codec.pipe, "decode", broken)
+    y = codec.decode(msg)
+    assert torch.isfinite(y).all()
+    assert codec.last_failures == [None, "decode: 4 non-finite output values"]
+
+
+def test_decode_device_and_empty_batch(tiny_dir, monkeypatch):
+    import semcom.models.sc_sic.pipeline as pl
+    pipe = SCSICPipeline.from_pretrained(tiny_dir)
+    seen = []
+    real = pl.randn_tensor
+    monkeypatch.setattr(pl, "randn_tensor", lambda *a, **k: seen.append(k.get("device")) or real(*a, **k))
+    z = pipe.encode(_images(1))
+    pipe.decode(z, num_inference_steps=1, generator=torch.Generator().manual_seed(0))
+    assert seen == [z.device]  # the noise goes to the embedding's device (cuda: no CPU latents)
+    empty = pipe.decode(torch.zeros(0, 16, 4, 4), image_size=(64, 64), num_inference_steps=1)
+    assert empty.shape == (0, 3, 64, 64)
+    codec = SCSICCodec(model_dir=tiny_dir, steps=1)
+    msg = codec.encode(torch.zeros(0, 3, 64, 64))
+    assert tuple(msg.streams["z"].data.shape) == (0, 16, 4, 4)
+    assert codec.decode(msg).shape == (0, 3, 64, 64) and codec.last_failures == []
+
+
 # ---------------------------------------------------------------------- shipped model
 def test_shipped_model_quality_and_determinism():
     from semcom.data import load_images
     from semcom.metrics import lpips
     codec = get_codec("sc-sic")
-    images = load_images("test", 64)[:3]
+    size = native_image_size()  # the size the shipped model was trained at (pipeline_config.json)
+    assert codec.native_image_size == size
+    images = load_images("test", size)[:3]
     msg = codec.encode(images)
-    assert tuple(msg.streams["z"].data.shape) == (3, 16, 4, 4)
+    assert tuple(msg.streams["z"].data.shape) == (3, 16, size // 16, size // 16)  # encoder stride 16
     assert float(msg.compression_ratio()[0]) == pytest.approx(48.0)
     rx, csi = send_message(msg, get_channel("awgn-real", generator=torch.Generator().manual_seed(0)), 20.0)
     y = codec.decode(rx, csi)

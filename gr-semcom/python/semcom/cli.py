@@ -224,11 +224,13 @@ def _side_by_side(panels, path, title):
 @click.option("-o", "--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False))
 def demo(out_dir):
     """The main job on the shipped defaults: the bundled photograph over AWGN at 5 dB through
-    SC-SIC (64x64, K = 128) and through DeepJSCC (128x128, CBR 1/24), each beside JPEG2000 + LDPC
-    at the same channel uses; then a link-level BER/BLER curve of the 5G LDPC chain."""
+    SC-SIC (at the shipped model's native size) and through DeepJSCC (128x128, CBR 1/24), each
+    beside JPEG2000 + LDPC at the same channel uses; then a link-level BER/BLER curve of the 5G
+    LDPC chain."""
     from . import link as lk
+    from .codecs.sc_sic import native_image_size
     ctx = click.get_current_context()
-    for scheme, size in (("sc-sic", 64), ("deepjscc", 128)):
+    for scheme, size in (("sc-sic", native_image_size()), ("deepjscc", 128)):
         click.echo(f"--- {scheme} ---")
         ctx.invoke(send, image="demo", scheme=scheme, channel="awgn", snr_db=5.0, size=size,
                    baseline="jpeg2000-ldpc", seed=0, out_dir=str(Path(out_dir) / scheme))
@@ -297,7 +299,7 @@ def main(argv=None):
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except (ValueError, FileNotFoundError) as exc:  # bad input: a clear message, not a traceback
+    except (ValueError, OSError) as exc:  # bad input or files (missing, unreadable): a message, not a traceback
         click.echo(f"Error: {exc}", err=True)
         return 2
     return 0

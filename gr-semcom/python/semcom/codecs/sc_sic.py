@@ -9,9 +9,20 @@ robustness comes only from fine-tuning Stage B on noisy embeddings).
 
 The seed's channel is ``awgn-real`` (real AWGN on the embedding at SNR = P / sigma^2); over complex
 channels the transport's ``AnalogMapper`` packs two reals per complex symbol at unit power.
+
+Models load through :func:`semcom.models.sc_sic.upstream.load_stable_cascade`: gr-semcom's layout
+(``effnet/``) or Stable Cascade's published one (``effnet_encoder.safetensors``, ``decoder/`` or
+``decoder_lite/``).
+
+Damaged received embeddings are repaired, counted and decoded, not failed: non-finite values are
+erased (set to 0) and values beyond :data:`EMBEDDING_BOUND` clipped; the counts per image are in
+``last_erased`` / ``last_clipped`` and a description in ``last_repairs``. ``last_failures`` keeps the
+codecs' meaning (nothing usable delivered, the image is replaced by an erasure in evaluation): an
+embedding with no finite value at all, or a non-finite reconstruction.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -23,10 +34,26 @@ from .base import SemanticCodec
 
 TRAIN_SCRIPT = "scripts/train_sc_sic.py"
 
+# The encoder ends in BatchNorm2d(affine=False): the clean embedding has unit std per channel, so
+# |z| > 1000 (1000 x that std; still ~32 noise stds at -30 dB SNR, noise std 31.6) is damage.
+EMBEDDING_BOUND = 1e3
+FALLBACK_IMAGE_SIZE = 64  # semcom.models.sc_sic.pipeline.FALLBACK_IMAGE_SIZE (not imported: cheap)
+
 
 def default_model_dir() -> Path:
     from .. import models_dir
     return Path(models_dir()) / "sc-sic"
+
+
+def native_image_size(model_dir=None) -> int:
+    """The side the SC-SIC model in ``model_dir`` (default: the shipped one) was trained at: its
+    ``pipeline_config.json``'s ``image_size``, else 64. Reads only that file (no torch model)."""
+    path = (Path(model_dir) if model_dir is not None else default_model_dir()) / "pipeline_config.json"
+    try:
+        size = json.loads(path.read_text()).get("image_size")
+    except (OSError, ValueError, AttributeError):
+        size = None
+    return int(size) if isinstance(size, (int, float)) and size > 0 else FALLBACK_IMAGE_SIZE
 
 
 class SCSICCodec(SemanticCodec):
@@ -35,8 +62,12 @@ class SCSICCodec(SemanticCodec):
     Parameters
     ----------
     model_dir : str or Path, optional
-        An SC-SIC folder in Stable Cascade's layout (``vqgan/``, ``effnet/``, ``decoder/``,
-        ``scheduler/``); default ``semcom.models_dir() / "sc-sic"``.
+        An SC-SIC folder in gr-semcom's layout (``vqgan/``, ``effnet/``, ``decoder/``,
+        ``scheduler/``) or Stable Cascade's (``effnet_encoder.safetensors`` instead of ``effnet/``,
+        ``decoder/`` or ``decoder_lite/``); default ``semcom.models_dir() / "sc-sic"``.
+    decoder_subfolder : str, optional
+        Stage B's subfolder, e.g. ``"decoder_lite"`` (default: ``decoder/`` if present, else
+        ``decoder_lite/``).
     steps : int, optional
         Stage B sampling steps (default: the folder's ``pipeline_config.json``).
     sampler : str, optional
@@ -55,27 +86,23 @@ class SCSICCodec(SemanticCodec):
     description = "SC-SIC (Stable Cascade encoder + Stage B + Stage A), analog embedding"
 
     def __init__(self, model_dir=None, steps: Optional[int] = None, sampler: Optional[str] = None,
-                 seed: Optional[int] = 0, decoder_dir=None, device: str = "cpu"):
+                 seed: Optional[int] = 0, decoder_dir=None, device: str = "cpu",
+                 decoder_subfolder: Optional[str] = None):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
-        if not (self.model_dir / "decoder").is_dir() or not (self.model_dir / "effnet").is_dir():
-            raise FileNotFoundError(
-                f"no SC-SIC model in {self.model_dir} (needs vqgan/, effnet/, decoder/, scheduler/); train and "
-                f"export one with `python {TRAIN_SCRIPT} stage-a`, `... pretrain`, `... finetune --out "
-                f"{self.model_dir}` or point model_dir at one")
-        from ..models.sc_sic.pipeline import SAMPLERS, SCSICPipeline
+        from ..models.sc_sic.pipeline import SAMPLERS, load_component
+        from ..models.sc_sic.upstream import load_stable_cascade
         if sampler is not None and sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; known: {', '.join(SAMPLERS)}")
         self.device = torch.device(device)
-        self.pipe = SCSICPipeline.from_pretrained(self.model_dir)
+        self.pipe = load_stable_cascade(self.model_dir, decoder_subfolder=decoder_subfolder)
         if decoder_dir is not None:
             from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
-            decoder_dir = Path(decoder_dir)
-            if not (decoder_dir / "config.json").is_file():
-                raise FileNotFoundError(f"no Stage B (config.json) in decoder_dir={decoder_dir}")
-            self.pipe.decoder = StableCascadeUNet.from_pretrained(
-                str(decoder_dir), use_safetensors=True, local_files_only=True, low_cpu_mem_usage=False).eval()
+            self.pipe.decoder = load_component(StableCascadeUNet, Path(decoder_dir), "Stage B (decoder_dir)")
         self.pipe = self.pipe.to(self.device)
+        self.last_erased: list = []
+        self.last_clipped: list = []
+        self.last_repairs: list = []
         self.steps = int(steps) if steps is not None else int(self.pipe.options["num_inference_steps"])
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
@@ -89,17 +116,22 @@ class SCSICCodec(SemanticCodec):
         return self.pipe.embedding_shape(height, width)
 
     def _check_size(self, height: int, width: int):
-        d = self.pipe.effnet.downscale
-        self.pipe.latent_shape(height, width)  # Stage A's factor
-        if self.pipe.effnet_input_scale == 1.0 and (height % d or width % d):
-            raise ValueError(f"SC-SIC needs image sides that are multiples of the encoder's stride {d}, "
-                             f"got {height}x{width}")
+        """ValueError unless H x W fits Stage A x Stage B's patch size and the encoder's stride."""
+        self.pipe.check_image_size(height, width)
+
+    @property
+    def native_image_size(self) -> int:
+        """The side the loaded model was trained at (64 if its folder does not say)."""
+        return self.pipe.native_image_size
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor, csi: Optional[CSI] = None) -> Message:
         images = self.check_images(images)
         self._check_size(images.shape[2], images.shape[3])
-        z = self.pipe.encode(images.to(self.device)).float().cpu()
+        if images.shape[0] == 0:
+            z = torch.zeros((0, *self.embedding_shape(images.shape[2], images.shape[3])))
+        else:
+            z = self.pipe.encode(images.to(self.device)).float().cpu()
         return Message(streams={"z": Stream(kind=ANALOG, data=z)}, image_shape=tuple(images.shape[1:]))
 
     @torch.no_grad()
@@ -107,17 +139,50 @@ class SCSICCodec(SemanticCodec):
         if "z" not in message.streams:
             raise ValueError(f"an SC-SIC message has one stream 'z', got {list(message.streams)}")
         z = message.streams["z"].data
+        if not torch.is_tensor(z):
+            raise ValueError(f"stream 'z' must be a tensor, got {type(z).__name__}")
         h, w = message.image_shape[-2:]
+        self._check_size(h, w)
         expected = self.embedding_shape(h, w)
-        if tuple(z.shape[1:]) != expected:
-            raise ValueError(f"stream 'z' has shape {tuple(z.shape[1:])}, expected {expected} for images "
-                             f"{tuple(message.image_shape)}")
-        z = torch.nan_to_num(z.float(), nan=0.0, posinf=0.0, neginf=0.0).to(self.device)
+        if z.dim() != 4 or tuple(z.shape[1:]) != expected:
+            raise ValueError(f"stream 'z' has shape {tuple(z.shape)}, expected [B, {', '.join(map(str, expected))}] "
+                             f"for images {tuple(message.image_shape)}")
+        b = z.shape[0]
+        self.last_erased, self.last_clipped, self.last_repairs, self.last_failures = [], [], [], []
+        if b == 0:
+            return torch.zeros(0, 3, h, w)
+        z, erased, clipped = sanitize_embedding(z)
         gen = None if self.seed is None else torch.Generator(device=self.device).manual_seed(self.seed)
-        images = self.pipe.decode(z, image_size=(h, w), num_inference_steps=self.steps, sampler=self.sampler,
-                                  generator=gen).float().cpu().clamp(0, 1)
-        self.last_failures = [None] * images.shape[0]
+        images = self.pipe.decode(z.to(self.device), image_size=(h, w), num_inference_steps=self.steps,
+                                  sampler=self.sampler, generator=gen).float().cpu()
+        bad_out = (~torch.isfinite(images)).flatten(1).sum(1)
+        images = torch.nan_to_num(images, nan=0.5, posinf=1.0, neginf=0.0).clamp(0, 1)
+        n = z[0].numel()
+        for i in range(b):
+            e, c = int(erased[i]), int(clipped[i])
+            repairs = [f"{e} of {n} non-finite values erased"] * bool(e) + \
+                      [f"{c} values clipped to +-{EMBEDDING_BOUND:g}"] * bool(c)
+            self.last_erased.append(e)
+            self.last_clipped.append(c)
+            self.last_repairs.append("embedding: " + ", ".join(repairs) if repairs else None)
+            if e == n:
+                self.last_failures.append(f"embedding: all {n} values non-finite")
+            elif int(bad_out[i]):
+                self.last_failures.append(f"decode: {int(bad_out[i])} non-finite output values")
+            else:
+                self.last_failures.append(None)
         return images
 
 
-__all__ = ["SCSICCodec", "default_model_dir"]
+def sanitize_embedding(z: torch.Tensor, bound: float = EMBEDDING_BOUND):
+    """``(z', erased, clipped)``: non-finite values of ``z`` [B, ...] set to 0, the rest clipped to
+    +-``bound``; ``erased`` / ``clipped`` count the changed values per batch entry."""
+    z = z.float()
+    finite = torch.isfinite(z)
+    erased = (~finite).flatten(1).sum(1)
+    z = torch.where(finite, z, torch.zeros((), dtype=z.dtype))
+    clipped = (z.abs() > bound).flatten(1).sum(1)
+    return z.clamp(-bound, bound), erased, clipped
+
+
+__all__ = ["SCSICCodec", "default_model_dir", "native_image_size", "sanitize_embedding", "EMBEDDING_BOUND"]

@@ -5,7 +5,8 @@ Cascade") on diffusers building blocks.
 - :mod:`.effnet`:   the semantic encoder, Stable Cascade's ``EfficientNetEncoder`` layout
 - :mod:`.stage_b`:  Stage B, diffusers' ``StableCascadeUNet`` conditioned on the embedding
 - :mod:`.pipeline`: :class:`SCSICPipeline` (encode / Stage B sampling / Stage A decode; folders)
-- :mod:`.upstream`: :func:`load_stable_cascade`, the published checkpoints from a local folder
+- :mod:`.upstream`: :func:`load_stable_cascade`, the one loader: a gr-semcom model folder or Stable
+  Cascade's published checkpoints (``effnet_encoder.safetensors``, ``decoder_lite/``) from a local folder
 """
 from .effnet import EfficientNetEncoder, tiny_effnet_config
 from .pipeline import SAMPLERS, SCSICPipeline, make_scheduler

@@ -10,7 +10,10 @@ of its side: 512 px -> 384 px -> [16, 12, 12]).
 torchvision is not used (it is not installed here): :class:`EfficientNetEncoder` rebuilds the
 same modules with the SAME parameter names, so a state dict of Stable Cascade's encoder
 (``backbone.<i>.<j>.block.<k>...`` and ``mapper.0/1``) loads into the default configuration
-(:data:`EFFICIENTNET_V2_S`). Smaller widths/depths give the tiny encoder trained on CPU.
+(:data:`EFFICIENTNET_V2_S`). Smaller widths/depths give the tiny encoder trained on CPU
+(:func:`tiny_effnet_config`), which deviates from Stable Cascade on purpose: total stride 16 on the
+full-size image (``effnet_input_scale=1``) instead of stride 32 on the image resized to 0.75, e.g.
+[16, 8, 8] at 128 px (CR 48) and [16, 4, 4] at 64 px (CR 48).
 """
 from __future__ import annotations
 
@@ -160,7 +163,8 @@ class EfficientNetEncoder(ModelMixin, ConfigMixin):
 
 
 def tiny_effnet_config(width: float = 1.0, c_latent: int = 16) -> dict:
-    """A CPU-sized encoder: Fused-MBConv then MBConv stages, total stride 16 (64 px -> 4x4)."""
+    """A CPU-sized encoder: Fused-MBConv then MBConv stages, total stride 16 (not Stable Cascade's 32):
+    128 px -> [16, 8, 8], 64 px -> [16, 4, 4]; 48 input values per embedding value either way."""
     w = lambda c: max(8, int(round(c * width / 8)) * 8)  # noqa: E731
     return dict(stages=(("fused", 1, 1, w(16), 1), ("fused", 4, 2, w(24), 2), ("fused", 4, 2, w(32), 2),
                         ("mbconv", 4, 2, w(64), 2), ("mbconv", 4, 1, w(80), 1)),

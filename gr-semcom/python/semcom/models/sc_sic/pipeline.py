@@ -13,8 +13,14 @@
 
 Folder layout (Stable Cascade's diffusers layout): ``vqgan/``, ``effnet/``, ``decoder/``,
 ``scheduler/`` (config + safetensors each), ``model_index.json`` and ``pipeline_config.json``
-(the default sampler, step count and ``effnet_input_scale``: the encoder sees the image resized
-by this factor, 0.75 in Stable Cascade, 1.0 in the tiny CPU model).
+(the default sampler, step count, ``effnet_input_scale``: the encoder sees the image resized
+by this factor, 0.75 in Stable Cascade, 1.0 in the tiny CPU model; and ``image_size``, the side
+the model was trained at, ``None`` if unknown).
+
+Every model is loaded by :func:`load_component`: diffusers' ``from_pretrained`` with
+``output_loading_info=True``; missing or unexpected weights and unreadable files raise a
+``ValueError`` / ``FileNotFoundError`` naming the folder (diffusers itself only logs a warning and
+leaves missing weights at their random initialisation).
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from diffusers.pipelines.pipeline_utils import DiffusionPipeline
 from diffusers.pipelines.wuerstchen.modeling_paella_vq_model import PaellaVQModel
 from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
 from diffusers.utils.torch_utils import randn_tensor
+from safetensors import SafetensorError
 
 from . import stage_a
 from .effnet import EfficientNetEncoder
@@ -39,7 +46,9 @@ NUM_TRAIN_TIMESTEPS = 1000
 SAMPLERS = ("wuerstchen", "ddim", "dpm")
 SCHEDULER_CLASSES = {"DDPMWuerstchenScheduler": DDPMWuerstchenScheduler, "DDIMScheduler": DDIMScheduler,
                      "DPMSolverMultistepScheduler": DPMSolverMultistepScheduler}
-DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0}
+DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0, "image_size": None}
+FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json records none
+LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
 
 # ------------------------------------------------------------------------------- schedule
@@ -117,6 +126,61 @@ def _resize(images, scale: float):
                          antialias=True, align_corners=False)
 
 
+# ------------------------------------------------------------------------------- loading
+def _first(keys, n: int = 5) -> str:
+    keys = sorted(keys)
+    return ", ".join(keys[:n]) + (f", ... ({len(keys)} in all)" if len(keys) > n else "")
+
+
+def check_loading_info(info: dict, where, what: str):
+    """Raise a ValueError if ``info`` (diffusers' ``output_loading_info`` / torch's
+    ``load_state_dict(strict=False)``) lists missing, unexpected or mismatched weights."""
+    problems = []
+    for key, label in (("missing_keys", "missing"), ("unexpected_keys", "unexpected")):
+        if info.get(key):
+            problems.append(f"{label} weights: {_first(info[key])}")
+    if info.get("mismatched_keys"):
+        problems.append("weights of the wrong shape: " + _first(str(k[0]) if isinstance(k, (tuple, list)) else str(k)
+                                                                  for k in info["mismatched_keys"]))
+    if info.get("error_msgs"):
+        problems.append("errors: " + "; ".join(str(e) for e in info["error_msgs"][:3]))
+    if problems:
+        raise ValueError(f"{what} in {where} does not match its configuration: " + "; ".join(problems))
+
+
+def read_json(path, what: str) -> dict:
+    """A JSON file as a dict; FileNotFoundError / ValueError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {path}")
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read {what} {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} {path} is not a JSON object")
+    return data
+
+
+def load_component(cls, folder, what: str):
+    """``cls.from_pretrained(folder)`` (local files only), checked: a missing folder, config or
+    weight file raises FileNotFoundError; an unreadable / truncated / corrupt file and missing,
+    unexpected or mis-shaped weights raise ValueError; each names the folder and file."""
+    folder = Path(folder)
+    read_json(folder / "config.json", f"{what} config")  # FileNotFoundError / ValueError naming it
+    weights = sorted(folder.glob("*.safetensors"))
+    if not weights:
+        raise FileNotFoundError(f"no {what} weights (*.safetensors) in {folder}")
+    try:
+        model, info = cls.from_pretrained(str(folder), use_safetensors=True, local_files_only=True,
+                                          low_cpu_mem_usage=False, output_loading_info=True)
+    except LOAD_ERRORS as exc:
+        names = ", ".join(w.name for w in weights[:3]) + (", ..." if len(weights) > 3 else "")
+        raise ValueError(f"cannot load {what} from {folder} ({names}): {type(exc).__name__}: {exc}") from exc
+    check_loading_info(info, folder, what)
+    return model.eval()
+
+
 # ------------------------------------------------------------------------------ pipeline
 class SCSICPipeline(DiffusionPipeline):
     """SC-SIC: ``encode(images) -> embedding``, ``decode(embedding) -> images``, ``__call__`` both."""
@@ -131,9 +195,11 @@ class SCSICPipeline(DiffusionPipeline):
 
     @classmethod
     def from_parts(cls, vqgan, effnet, decoder, sampler: str = "wuerstchen", steps: int = 10,
-                   effnet_input_scale: float = 1.0):
+                   effnet_input_scale: float = 1.0, image_size: int | None = None):
+        """``image_size``: the side the models were trained at (saved in ``pipeline_config.json``)."""
         return cls(vqgan, effnet, decoder, make_scheduler(sampler),
-                   {"sampler": sampler, "num_inference_steps": int(steps), "effnet_input_scale": effnet_input_scale})
+                   {"sampler": sampler, "num_inference_steps": int(steps), "effnet_input_scale": effnet_input_scale,
+                    "image_size": None if image_size is None else int(image_size)})
 
     # ------------------------------------------------------------------ folders
     def save_pretrained(self, folder, **_):
@@ -157,6 +223,9 @@ class SCSICPipeline(DiffusionPipeline):
         ``effnet``: an already built encoder (used by :func:`~.upstream.load_stable_cascade` when
         the folder holds Stable Cascade's original ``effnet_encoder.safetensors``).
         ``options`` override ``pipeline_config.json``.
+        Every model goes through :func:`load_component` (missing / unexpected weights and unreadable
+        files raise ValueError or FileNotFoundError naming the file).
+        :func:`~.upstream.load_stable_cascade` accepts Stable Cascade's original layout as well.
         """
         folder = Path(folder)
         needed = ("vqgan", decoder_subfolder, "scheduler") + (() if effnet is not None else ("effnet",))
@@ -165,19 +234,21 @@ class SCSICPipeline(DiffusionPipeline):
             raise FileNotFoundError(f"{folder} is not an SC-SIC / Stable Cascade model folder: missing "
                                     f"{', '.join(p + '/' for p in missing)} (train one with "
                                     "`python scripts/train_sc_sic.py`)")
-        kw = dict(use_safetensors=True, local_files_only=True, low_cpu_mem_usage=False)
-        vqgan = PaellaVQModel.from_pretrained(str(folder / "vqgan"), **kw)
+        vqgan = load_component(PaellaVQModel, folder / "vqgan", "Stage A (PaellaVQModel)")
         if effnet is None:
-            effnet = EfficientNetEncoder.from_pretrained(str(folder / "effnet"), **kw)
-        decoder = StableCascadeUNet.from_pretrained(str(folder / decoder_subfolder), **kw)
-        sched_cfg = json.loads((folder / "scheduler" / "scheduler_config.json").read_text())
+            effnet = load_component(EfficientNetEncoder, folder / "effnet", "the encoder (EfficientNetEncoder)")
+        decoder = load_component(StableCascadeUNet, folder / decoder_subfolder, "Stage B (StableCascadeUNet)")
+        sched_cfg = read_json(folder / "scheduler" / "scheduler_config.json", "scheduler config")
         sched_cls = SCHEDULER_CLASSES.get(sched_cfg.get("_class_name"))
         if sched_cls is None:
             raise ValueError(f"unsupported scheduler {sched_cfg.get('_class_name')!r} in {folder / 'scheduler'}")
-        scheduler = sched_cls.from_pretrained(str(folder / "scheduler"), local_files_only=True)
+        try:
+            scheduler = sched_cls.from_pretrained(str(folder / "scheduler"), local_files_only=True)
+        except LOAD_ERRORS as exc:
+            raise ValueError(f"cannot load the scheduler from {folder / 'scheduler'}: {exc}") from exc
         saved = {}
         if (folder / "pipeline_config.json").is_file():
-            saved = json.loads((folder / "pipeline_config.json").read_text())
+            saved = read_json(folder / "pipeline_config.json", "pipeline config")
         return cls(vqgan.eval(), effnet.eval(), decoder.eval(), scheduler, {**saved, **(options or {})})
 
     # ------------------------------------------------------------------ shapes
@@ -185,16 +256,41 @@ class SCSICPipeline(DiffusionPipeline):
     def effnet_input_scale(self) -> float:
         return float(self.options.get("effnet_input_scale", 1.0))
 
-    def embedding_shape(self, height: int, width: int) -> tuple:
+    @property
+    def native_image_size(self) -> int:
+        """The side the model was trained at (``image_size`` option), else :data:`FALLBACK_IMAGE_SIZE`."""
+        size = self.options.get("image_size")
+        return int(size) if size else FALLBACK_IMAGE_SIZE
+
+    def effnet_input_size(self, height: int, width: int) -> tuple:
+        """The size the encoder sees: H x W resized by ``effnet_input_scale``."""
         s = self.effnet_input_scale
-        h, w = (height, width) if s == 1.0 else (max(1, round(height * s)), max(1, round(width * s)))
-        return self.effnet.embedding_shape(h, w)
+        return (height, width) if s == 1.0 else (max(1, round(height * s)), max(1, round(width * s)))
+
+    def embedding_shape(self, height: int, width: int) -> tuple:
+        return self.effnet.embedding_shape(*self.effnet_input_size(height, width))
 
     def latent_shape(self, height: int, width: int) -> tuple:
+        """Stage A latent shape of an H x W image; ValueError unless the sides are multiples of
+        Stage A's downscale factor x Stage B's patch size (Stage B pixel-unshuffles its input)."""
         d = stage_a.downscale(self.vqgan)
-        if height % d or width % d:
-            raise ValueError(f"image sides must be multiples of Stage A's downscale factor {d}, got {height}x{width}")
+        p = int(getattr(self.decoder.config, "patch_size", 1) or 1)
+        if height % (d * p) or width % (d * p):
+            raise ValueError(f"image sides must be multiples of {d * p} (Stage A's downscale factor {d} x Stage B's "
+                             f"patch size {p}), got {height}x{width}")
         return (self.vqgan.config.latent_channels, height // d, width // d)
+
+    def check_image_size(self, height: int, width: int):
+        """ValueError unless an H x W image fits Stage A, Stage B's patch size and the encoder's
+        stride (the encoder input, resized by ``effnet_input_scale``, must be a multiple of it)."""
+        self.latent_shape(height, width)
+        d = self.effnet.downscale
+        eh, ew = self.effnet_input_size(height, width)
+        if eh % d or ew % d:
+            scaled = "" if self.effnet_input_scale == 1.0 else (
+                f" (the encoder sees the image resized by {self.effnet_input_scale:g} to {eh}x{ew})")
+            raise ValueError(f"SC-SIC needs image sides that are multiples of the encoder's stride {d}{scaled}, "
+                             f"got {height}x{width}")
 
     def default_image_size(self, embedding: torch.Tensor) -> tuple:
         d = self.effnet.downscale / self.effnet_input_scale
@@ -223,10 +319,14 @@ class SCSICPipeline(DiffusionPipeline):
             scheduler = make_scheduler(sampler)
         h, w = image_size or self.default_image_size(embedding)
         b = embedding.shape[0]
+        shape = self.latent_shape(h, w)
+        if b == 0:  # nothing to sample (attention fails on an empty batch)
+            return embedding.new_zeros((0, *shape) if return_latents else (0, 3, h, w), dtype=torch.float32)
         embedding = embedding.float()
-        latents = randn_tensor((b, *self.latent_shape(h, w)), generator=generator, dtype=torch.float32)
+        # a CPU generator draws on the CPU and the noise moves to the embedding's device (diffusers' rule)
+        latents = randn_tensor((b, *shape), generator=generator, device=embedding.device, dtype=torch.float32)
         latents = latents * getattr(scheduler, "init_noise_sigma", 1.0)
-        scheduler.set_timesteps(steps)
+        scheduler.set_timesteps(steps, device=embedding.device)
         if isinstance(scheduler, DDPMWuerstchenScheduler):
             for t in scheduler.timesteps[:-1]:
                 ratio = t.expand(b)

@@ -6,9 +6,9 @@ Stable Cascade's Stage B is a ``StableCascadeUNet`` that denoises Stage A latent
 the input embedding), a pooled CLIP text embedding (``clip_text_pooled``) and the timestep ratio.
 SC-SIC drops the text: :func:`predict_noise` passes zeros for ``clip_text_pooled``.
 
-:data:`STABLE_CASCADE_LITE_CONFIG` is the published Stage B lite configuration (for
-:func:`semcom.models.sc_sic.upstream.load_stable_cascade`); :func:`tiny_decoder_config` the small
-one trained here on CPU (two levels, patch size 1 on a 16x16 latent for 64 px images).
+:data:`STABLE_CASCADE_LITE_CONFIG` is the published Stage B lite configuration (for reference:
+:func:`semcom.models.sc_sic.upstream.load_stable_cascade` reads the config.json of the folder it
+loads); :func:`tiny_decoder_config` the small one trained here on CPU (two levels, patch size 1).
 """
 from __future__ import annotations
 
@@ -19,16 +19,19 @@ RES = "SDCascadeResBlock"
 TS = "SDCascadeTimestepBlock"
 ATTN = "SDCascadeAttnBlock"
 
-# stabilityai/stable-cascade decoder_lite/config.json (Stage B lite, 700M) as published.
+# stabilityai/stable-cascade decoder_lite/config.json (Stage B lite, 700M parameters), field by field as
+# published on the Hugging Face Hub (same in diffusers/stable-cascade-configs); "_class_name" and
+# "_diffusers_version" left out. Checked against the published file: patch_size 2 (so image sides
+# must be multiples of 4 * 2 = 8), 9/18/18 attention heads, 2/4/14/4 down and 4/14/4/2 up layers.
 STABLE_CASCADE_LITE_CONFIG = dict(
-    in_channels=4, out_channels=4, timestep_ratio_embedding_dim=64, patch_size=4, conditioning_dim=1280,
-    block_out_channels=[320, 576, 1152, 1152], num_attention_heads=[0, 0, 16, 16],
-    down_num_layers_per_block=[2, 6, 18, 6], up_num_layers_per_block=[6, 18, 6, 2],
-    down_blocks_repeat_mappers=[1, 1, 1, 1], up_blocks_repeat_mappers=[2, 2, 2, 2],
+    block_out_channels=[320, 576, 1152, 1152],
     block_types_per_layer=[[RES, TS], [RES, TS], [RES, TS, ATTN], [RES, TS, ATTN]],
-    clip_text_pooled_in_channels=1280, effnet_in_channels=16, pixel_mapper_in_channels=3,
-    kernel_size=3, dropout=[0, 0, 0.1, 0.1], self_attn=True, timestep_conditioning_type=["sca"],
-    switch_level=None,
+    clip_image_in_channels=None, clip_seq=4, clip_text_in_channels=None, clip_text_pooled_in_channels=1280,
+    conditioning_dim=1280, down_blocks_repeat_mappers=[1, 1, 1, 1], down_num_layers_per_block=[2, 4, 14, 4],
+    dropout=[0, 0, 0.1, 0.1], effnet_in_channels=16, in_channels=4, kernel_size=3,
+    num_attention_heads=[0, 9, 18, 18], out_channels=4, patch_size=2, pixel_mapper_in_channels=3,
+    self_attn=True, switch_level=None, timestep_conditioning_type=["sca"], timestep_ratio_embedding_dim=64,
+    up_blocks_repeat_mappers=[2, 2, 2, 2], up_num_layers_per_block=[4, 14, 4, 2],
 )
 
 

@@ -1,58 +1,105 @@
-"""Load Stable Cascade's published Stage A, Stage B and EfficientNet encoder from a local folder.
+"""Load an SC-SIC model or Stable Cascade's published Stage A, Stage B and EfficientNet encoder
+from a local folder: :func:`load_stable_cascade`, the one loader of the codec and of both layouts.
 
-Nothing is downloaded: put the checkpoints in a folder yourself, in Stable Cascade's diffusers
-layout (``stabilityai/stable-cascade``)::
+Nothing is downloaded: put the checkpoints in a folder yourself. Accepted layouts::
 
-    folder/vqgan/{config.json, diffusion_pytorch_model.safetensors}          Stage A (PaellaVQModel)
-    folder/decoder/{config.json, *.safetensors} (or decoder_lite/)            Stage B (StableCascadeUNet)
-    folder/scheduler/scheduler_config.json                                    DDPMWuerstchenScheduler
-    folder/effnet/{config.json, diffusion_pytorch_model.safetensors}          the encoder, or
-    folder/effnet_encoder.safetensors                                         Stable Cascade's original file
+    folder/vqgan/{config.json, *.safetensors}                  Stage A (PaellaVQModel)
+    folder/decoder/{config.json, *.safetensors} or decoder_lite/  Stage B (StableCascadeUNet)
+    folder/scheduler/scheduler_config.json                      DDPMWuerstchenScheduler (or DDIM / DPM)
+    folder/effnet/{config.json, *.safetensors}                  the encoder (gr-semcom's layout), or
+    folder/effnet_encoder.safetensors                           Stable Cascade's original encoder file
+    folder/pipeline_config.json                                 optional: sampler, steps, effnet_input_scale, image_size
 
-The original ``effnet_encoder.safetensors`` (keys ``backbone.*`` / ``mapper.*``, torchvision's
-efficientnet_v2_s features + mapper) loads into :class:`EfficientNetEncoder`'s default
-configuration, which has the same parameter names. Everything else goes through
-:meth:`SCSICPipeline.from_pretrained`, the code path of the small shipped model. Stable Cascade
-feeds the encoder the image resized to 3/4 of its side (``effnet_input_scale=0.75``): 512 px ->
-384 px -> embedding [16, 12, 12].
+``vqgan/``, ``decoder(_lite)/`` and ``scheduler/`` are Stable Cascade's diffusers layout
+(``stabilityai/stable-cascade``); gr-semcom's trained models add ``effnet/``. The original
+``effnet_encoder.safetensors`` (keys ``backbone.*`` / ``mapper.*``, torchvision's efficientnet_v2_s
+features + mapper) loads into :class:`EfficientNetEncoder`'s default configuration, which has the
+same parameter names; with it the defaults are Stable Cascade's (:data:`STABLE_CASCADE_OPTIONS`:
+the encoder sees the image resized to 3/4 of its side, 512 px -> 384 px -> embedding [16, 12, 12]).
+Everything else goes through :meth:`SCSICPipeline.from_pretrained`, the code path of the small
+shipped model. Every weight load is checked: a missing file raises FileNotFoundError, an unreadable
+or corrupt file and missing / unexpected weights raise ValueError, each naming the file.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .effnet import EfficientNetEncoder
-from .pipeline import SCSICPipeline
+from .pipeline import SCSICPipeline, check_loading_info, read_json
 
 STABLE_CASCADE_OPTIONS = {"effnet_input_scale": 0.75, "num_inference_steps": 10}
+ORIGINAL_EFFNET = "effnet_encoder.safetensors"
+HINT = ("train one with `python scripts/train_sc_sic.py stage-a`, `... pretrain`, `... finetune --out FOLDER`, "
+        "or put Stable Cascade's checkpoints there")
+
+
+def missing_parts(folder, decoder_subfolder: str | None = None) -> list:
+    """What ``folder`` lacks to be an SC-SIC / Stable Cascade model folder (empty if nothing)."""
+    folder = Path(folder)
+    missing = [] if (folder / "vqgan").is_dir() else ["vqgan/"]
+    if decoder_subfolder is not None:
+        if not (folder / decoder_subfolder).is_dir():
+            missing.append(f"{decoder_subfolder}/")
+    elif not ((folder / "decoder").is_dir() or (folder / "decoder_lite").is_dir()):
+        missing.append("decoder/ (or decoder_lite/)")
+    if not (folder / "scheduler").is_dir():
+        missing.append("scheduler/")
+    if not ((folder / "effnet").is_dir() or (folder / ORIGINAL_EFFNET).is_file()):
+        missing.append(f"effnet/ (or {ORIGINAL_EFFNET})")
+    return missing
+
+
+def load_original_effnet(path) -> EfficientNetEncoder:
+    """Stable Cascade's ``effnet_encoder.safetensors`` in the EfficientNetV2-S configuration.
+
+    ``num_batches_tracked`` counters may be absent (they do not affect inference); any other
+    missing or unexpected key, a wrong shape or an unreadable file raises ValueError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no Stable Cascade encoder weights at {path}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ValueError(f"cannot read Stable Cascade's encoder weights {path}: {exc}") from exc
+    state = {k[len("effnet."):] if k.startswith("effnet.") else k: v for k, v in state.items()}
+    effnet = EfficientNetEncoder()
+    try:
+        result = effnet.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # shape mismatches
+        raise ValueError(f"the encoder weights in {path} do not fit EfficientNetV2-S: {exc}") from exc
+    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
+    check_loading_info({"missing_keys": missing, "unexpected_keys": result.unexpected_keys}, path,
+                       "Stable Cascade's encoder (EfficientNetV2-S)")
+    return effnet.eval()
 
 
 def load_stable_cascade(folder, decoder_subfolder: str | None = None, options: dict | None = None) -> SCSICPipeline:
-    """An :class:`SCSICPipeline` from Stable Cascade's published checkpoints in ``folder``.
+    """An :class:`SCSICPipeline` from ``folder`` in gr-semcom's or Stable Cascade's layout.
 
     ``decoder_subfolder`` defaults to ``"decoder"`` if present, else ``"decoder_lite"``.
-    ``options`` (sampler, num_inference_steps, effnet_input_scale) override the folder's
-    ``pipeline_config.json`` if any, which overrides Stable Cascade's defaults.
+    ``options`` (sampler, num_inference_steps, effnet_input_scale, image_size) override the
+    folder's ``pipeline_config.json`` if any, which overrides the layout's defaults (Stable
+    Cascade's :data:`STABLE_CASCADE_OPTIONS` with ``effnet_encoder.safetensors``, the pipeline's
+    defaults with ``effnet/``). A folder that is neither raises FileNotFoundError listing what is
+    missing.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"no Stable Cascade folder at {folder}")
+        raise FileNotFoundError(f"no SC-SIC / Stable Cascade model folder at {folder}; {HINT}")
+    missing = missing_parts(folder, decoder_subfolder)
+    if missing:
+        raise FileNotFoundError(f"{folder} is not an SC-SIC / Stable Cascade model folder: missing "
+                                f"{', '.join(missing)}; {HINT}")
     if decoder_subfolder is None:
         decoder_subfolder = "decoder" if (folder / "decoder").is_dir() else "decoder_lite"
-    effnet = None
+    effnet, merged = None, {}
     if not (folder / "effnet").is_dir():
-        original = folder / "effnet_encoder.safetensors"
-        if not original.is_file():
-            raise FileNotFoundError(f"{folder} has neither effnet/ nor effnet_encoder.safetensors "
-                                    "(Stable Cascade's EfficientNet encoder)")
-        effnet = EfficientNetEncoder()
-        state = load_file(str(original))
-        state = {k[len("effnet."):] if k.startswith("effnet.") else k: v for k, v in state.items()}
-        effnet.load_state_dict(state, strict=True)
-    merged = dict(STABLE_CASCADE_OPTIONS)
+        effnet = load_original_effnet(folder / ORIGINAL_EFFNET)
+        merged.update(STABLE_CASCADE_OPTIONS)
     if (folder / "pipeline_config.json").is_file():
-        import json
-        merged.update(json.loads((folder / "pipeline_config.json").read_text()))
+        merged.update(read_json(folder / "pipeline_config.json", "pipeline config"))
     merged.update(options or {})
     return SCSICPipeline.from_pretrained(folder, decoder_subfolder=decoder_subfolder, effnet=effnet, options=merged)
