@@ -89,7 +89,8 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
              f"({platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} "
              f"thread(s), load average {load} at the end; the machine is shared{extra_load}).",
              "",
-             f"Model `{args.model_dir}` (64x64 images, embedding [16, 4, 4] = 128 complex channel uses, CR 48). "
+             f"Model `{args.model_dir}` ({args.size}x{args.size} images, embedding {list(args.embedding_shape)} = "
+             f"{args.channel_uses} complex channel uses, CR {3 * args.size ** 2 / (2 * args.channel_uses):g}). "
              f"{n_images} test images of `semcom.data`; embeddings through `awgn-real` at {args.snr:g} dB; LPIPS and "
              f"PSNR are means over {args.seeds} seeds of channel and Stage B sampling noise (the seed-to-seed std of "
              "the LPIPS mean is given: differences below it are noise). Time = wall clock per image (batch 1, median over "
@@ -130,6 +131,7 @@ def main(argv=None):
     p.add_argument("--steps", default="1,2,3,5,10,20")
     p.add_argument("--snr", type=float, default=20.0)
     p.add_argument("--images", type=int, default=0, help="0: all test images")
+    p.add_argument("--size", type=int, default=128, help="test images are centre-cropped to size x size")
     p.add_argument("--timing-images", type=int, default=5)
     p.add_argument("--seeds", type=int, default=3, help="noise/sampling seeds averaged for LPIPS and PSNR")
     p.add_argument("--threads", type=int, default=2)
@@ -145,7 +147,9 @@ def main(argv=None):
     model_dir = Path(args.model_dir or Path(semcom.models_dir()) / "sc-sic")
     args.model_dir = os.path.relpath(model_dir, semcom.repo_root()) if model_dir.is_absolute() else str(model_dir)
     pipe = SCSICPipeline.from_pretrained(model_dir)
-    images = load_images("test", 64)
+    images = load_images("test", args.size)
+    args.embedding_shape = pipe.embedding_shape(args.size, args.size)
+    args.channel_uses = int(torch.Size(args.embedding_shape).numel()) // 2
     if args.images:
         images = images[:args.images]
     rows = []

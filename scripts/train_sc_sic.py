@@ -151,7 +151,7 @@ def export(args, models: dict, state: dict, run_dir: Path, root: Path) -> dict:
     else:
         from semcom.models.sc_sic.pipeline import SCSICPipeline
         pipe = SCSICPipeline.from_parts(models["vqgan"], models["effnet"], models["decoder"],
-                                        sampler=args.sampler, steps=args.eval_steps)
+                                        sampler=args.sampler, steps=args.eval_steps, image_size=args.size)
         pipe.save_pretrained(str(out))
         metrics = evaluate_pipeline(SCSICPipeline.from_pretrained(str(out)), images, args.eval_steps)
     plot_loss(state["history"], out / "loss.png", f"SC-SIC {args.stage}")

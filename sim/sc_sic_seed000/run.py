@@ -1,21 +1,21 @@
 """Seed 000 (SC-SIC, Khalid et al.): the shapes of Fig. 4, Table 1, Table 2 and Fig. 8a on CPU.
 
-The 13 test photographs of ``semcom.data`` at 64x64 (centre crops; the seed: 100 Cityscapes images
-at 512x512), the seed's channel ``awgn-real`` (real AWGN on the transmitted reals, SNR = P/sigma^2),
+The 13 test photographs of ``semcom.data`` at ``--size`` x ``--size`` (default 128: the shipped
+model's training size; centre crops; the seed: 100 Cityscapes images at 512x512), the seed's channel ``awgn-real`` (real AWGN on the transmitted reals, SNR = P/sigma^2),
 SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
 
 - Fig. 4: PSNR / SSIM / LPIPS / FID vs SNR for
-    sc-sic                              the shipped model (models/sc-sic), K = 128, CR 48
+    sc-sic                              the shipped model (models/sc-sic), K = 512 at 128 px, CR 48
     deepjscc                            the shipped DeepJSCC (models/deepjscc) at ITS K (no equal-K
                                         DeepJSCC model exists: its smallest latent at 64 px is
                                         larger; the K column says which), if present
-    jpeg2000-ldpc:channel_uses=128      separation at the SAME K as SC-SIC (the seed's baseline;
+    jpeg2000-ldpc:channel_uses=<K>      separation at the SAME K as SC-SIC (the seed's baseline;
                                         failures score PSNR 0, SSIM 0, LPIPS 1, FID 500 as in the seed)
     jpeg2000-ldpc:channel_uses=<K_dj>   separation at DeepJSCC's K
-  FID on 13 images of 64x64 is a small-sample statistic: read it for its shape only.
+  FID on 13 small images is a small-sample statistic: read it for its shape only.
 - Table 1: transmitted dimensionality and CR (C*H*W / reals sent, via Message.compression_ratio()).
-- Table 2: predictability: each of ``--pred-images`` images sent 25 times (fresh channel noise and,
-  for SC-SIC, fresh Stage B sampling noise), mean +- std of pairwise LPIPS
+- Table 2: predictability at each of ``--pred-snrs``: each of ``--pred-images`` images sent 25 times
+  (fresh channel noise and, for SC-SIC, fresh Stage B sampling noise), mean +- std of pairwise LPIPS
   (``semcom.metrics.predictability``), averaged over the images.
 - Fig. 8a: SC-SIC fine-tuned on noisy embeddings vs the ablation (the same further steps on clean
   embeddings, ``models/sc-sic/ablation/decoder``).
@@ -42,17 +42,16 @@ from semcom.transport import ANALOG, Message, Stream
 
 HERE = Path(__file__).resolve().parent
 SNRS = (1.0, 5.0, 10.0, 15.0, 20.0)
-K_SCSIC = 128
 
 
-def table1() -> list:
+def table1(size: int, scsic_shape: tuple) -> list:
     """(what, image, transmitted shape, CR, % of the original)."""
     entries = [("SC-SIC, 512 px (the seed)", (3, 512, 512), (16, 12, 12)),
                ("SC-SIC, 1024 px (the seed, Fig. 2)", (3, 1024, 1024), (16, 24, 24)),
                ("SC-SIC ablation embedding, 1024 px (the seed)", (3, 1024, 1024), (16, 32, 32)),
                ("Img2Img-SC (the seed's Table 1)", (3, 512, 512), (4, 64, 64)),
                ("DiffSC / CASC (the seed's Table 1)", (3, 512, 512), (8, 32, 32)),
-               ("SC-SIC here (models/sc-sic), 64 px", (3, 64, 64), (16, 4, 4))]
+               (f"SC-SIC here (models/sc-sic), {size} px", (3, size, size), tuple(scsic_shape))]
     rows = []
     for what, img, shape in entries:
         msg = Message(streams={"z": Stream(kind=ANALOG, data=torch.zeros(1, *shape))}, image_shape=img)
@@ -62,13 +61,13 @@ def table1() -> list:
     return rows
 
 
-def predictability_table(specs, images, snr, n=25, seed=0) -> list:
+def predictability_table(specs, images, snrs, n=25, seed=0) -> list:
     from semcom.channels import get_channel
     from semcom.codecs import get_codec
     from semcom.metrics import predictability
     from semcom.transport import send_message
     out = []
-    for spec in specs:
+    for spec, snr in [(spec, snr) for spec in specs for snr in snrs]:
         codec = get_codec(spec)
         means, stds = [], []
         for i in range(images.shape[0]):
@@ -83,7 +82,7 @@ def predictability_table(specs, images, snr, n=25, seed=0) -> list:
             stds.append(s)
         out.append({"scheme": spec, "snr_db": snr, "runs": n, "images": images.shape[0],
                     "lpips_pairwise_mean": float(np.mean(means)), "lpips_pairwise_std": float(np.mean(stds))})
-        print(f"predictability {spec}: {out[-1]['lpips_pairwise_mean']:.4f} +- {out[-1]['lpips_pairwise_std']:.4f}",
+        print(f"predictability {spec} at {snr:g} dB: {out[-1]['lpips_pairwise_mean']:.4f} +- {out[-1]['lpips_pairwise_std']:.4f}",
               flush=True)
     return out
 
@@ -140,21 +139,27 @@ def main(argv=None):
     p = argparse.ArgumentParser(description="SC-SIC seed 000 figures and tables")
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--pred-images", type=int, default=4)
-    p.add_argument("--pred-snr", type=float, default=10.0)
+    p.add_argument("--pred-snrs", default="1,5,10,15,20", help="comma-separated SNRs [dB] of Table 2")
+    p.add_argument("--size", type=int, default=128, help="test images are centre-cropped to size x size")
+    p.add_argument("--pred-size", type=int, default=None,
+                   help="image size of Table 2 (default --size; the seed measures at 512 and 1024)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-fid", action="store_true")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     start = time.time()
-    images, names = data.load_images("test", size=64), data.list_images("test")
+    images, names = data.load_images("test", size=args.size), data.list_images("test")
+    pred_snrs = [float(s) for s in args.pred_snrs.split(",")]
     models = Path(semcom.models_dir())
     ablation = models / "sc-sic" / "ablation" / "decoder"
-    schemes = ["sc-sic", f"jpeg2000-ldpc:channel_uses={K_SCSIC}"]
-    labels = {"sc-sic": "SC-SIC (fine-tuned), K=128", f"jpeg2000-ldpc:channel_uses={K_SCSIC}": "JPEG2000+LDPC, K=128"}
+    from semcom.codecs import get_codec
+    scsic_shape = get_codec("sc-sic").embedding_shape(args.size, args.size)
+    k = math.prod(scsic_shape) // 2
+    schemes = ["sc-sic", f"jpeg2000-ldpc:channel_uses={k}"]
+    labels = {"sc-sic": f"SC-SIC (fine-tuned), K={k}", f"jpeg2000-ldpc:channel_uses={k}": f"JPEG2000+LDPC, K={k}"}
     k_dj = None
     if (models / "deepjscc" / "config.json").is_file():
-        from semcom.codecs import get_codec
         dj = get_codec("deepjscc")
         k_dj = int(dj.encode(images[:1], __import__("semcom.csi", fromlist=["CSI"]).CSI.from_snr(10.0, 1))
                    .channel_uses()[0])
@@ -163,7 +168,7 @@ def main(argv=None):
     abl_spec = f"sc-sic:decoder_dir={ablation}"
     if ablation.is_dir():
         schemes.append(abl_spec)
-        labels[abl_spec] = "SC-SIC ablation (clean-only Stage B), K=128"
+        labels[abl_spec] = f"SC-SIC ablation (clean-only Stage B), K={k}"
     set_metrics = () if args.no_fid else ("fid",)
     if args.reuse:
         results = json.loads((HERE / "results.json").read_text())
@@ -179,13 +184,15 @@ def main(argv=None):
     plot_curves(results, ["sc-sic", abl_spec], HERE / "fig8a.png", ["psnr", "ssim", "lpips"] + list(set_metrics),
                 labels)
     examples_png(images, HERE / "examples_20db.png")
-    t1 = table1()
+    t1 = table1(args.size, scsic_shape)
     pred_specs = ["sc-sic:seed=none"] + (["deepjscc"] if k_dj else [])
-    t2 = predictability_table(pred_specs, images[:args.pred_images], args.pred_snr)
+    pred_size = args.pred_size or args.size
+    pred_images = images if pred_size == args.size else data.load_images("test", size=pred_size)
+    t2 = predictability_table(pred_specs, pred_images[:args.pred_images], pred_snrs)
     (HERE / "tables.json").write_text(json.dumps({"table1": t1, "table2": t2}, indent=1))
 
     lines = [f"Made by `.venv/bin/python sim/sc_sic_seed000/run.py {' '.join(argv or sys.argv[1:])}` in "
-             f"{time.time() - start:.0f} s ({len(names)} test images at 64x64, channel awgn-real, {args.runs} runs "
+             f"{time.time() - start:.0f} s ({len(names)} test images at {args.size}x{args.size}, channel awgn-real, {args.runs} runs "
              "per point, CPU).", "", "### Fig. 4 / Fig. 8a: metric vs SNR", "",
              "| scheme | K | " + " | ".join(f"{s:g} dB" for s in SNRS) + " |",
              "| --- | --- |" + " --- |" * len(SNRS)]
@@ -194,7 +201,7 @@ def main(argv=None):
         cells = [f"{p:.2f} / {s:.3f} / {l:.3f}" + (f" / {f:.0f}" if "fid" in r else "")
                  for p, s, l, f in zip(r["psnr"], r["ssim"], r["lpips"], r.get("fid", [0] * len(SNRS)))]
         lines.append(f"| {labels.get(rec['name'], rec['name'])} | {int(max(r['channel_uses']))} | " + " | ".join(cells) + " |")
-    lines += ["", "Cells: PSNR [dB] / SSIM / LPIPS-alex" + (" / FID (13 images: small-sample, shape only)"
+    lines += ["", "Cells: PSNR [dB] / SSIM / LPIPS-alex" + (f" / FID ({len(names)} images: small-sample, shape only)"
                                                              if set_metrics else "")
               + "; separation failures score PSNR 0, SSIM 0, LPIPS 1 (FID 500 if nothing is delivered).", "",
               "![Fig. 4](fig4.png)", "", "![Fig. 8a](fig8a.png)", "", "![grid](grid.png)", "",
@@ -206,12 +213,13 @@ def main(argv=None):
     for r in t1:
         lines.append(f"| {r['what']} | {r['image']} | {r['transmitted']} | {r['reals']} | {r['channel_uses']} | "
                      f"{r['cr']:.2f} | {r['percent']:.2f} % |")
-    lines += ["", f"### Table 2: predictability ({args.pred_snr:g} dB awgn-real, 25 transmissions per image, "
-              f"{args.pred_images} images; mean +- std of pairwise LPIPS, averaged over the images)", "",
-              "| scheme | pairwise LPIPS mean | std |", "| --- | --- | --- |"]
-    for r in t2:
-        name = "SC-SIC (fresh Stage B noise each run)" if r["scheme"].startswith("sc-sic") else r["scheme"]
-        lines.append(f"| {name} | {r['lpips_pairwise_mean']:.4f} | {r['lpips_pairwise_std']:.4f} |")
+    lines += ["", f"### Table 2: predictability (awgn-real, 25 transmissions per image, {args.pred_images} images "
+              f"at {pred_size}x{pred_size}; mean +- std of pairwise LPIPS over the 300 pairs, averaged over the images)",
+              "", "| scheme | " + " | ".join(f"{s:g} dB" for s in pred_snrs) + " |", "| --- |" + " --- |" * len(pred_snrs)]
+    for spec in pred_specs:
+        name = "SC-SIC (fresh Stage B noise each run)" if spec.startswith("sc-sic") else spec
+        cells = [f"{r['lpips_pairwise_mean']:.4f} +- {r['lpips_pairwise_std']:.4f}" for r in t2 if r["scheme"] == spec]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     readme = HERE / "README.md"
     text = readme.read_text() if readme.exists() else ""
     marker = "## Results"
