@@ -260,6 +260,8 @@ def parse_args(argv):
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--max-minutes", type=float, default=None)
+    p.add_argument("--stop-at", type=int, default=None,
+                   help="stop at this step without changing the lr schedule (which runs over --steps)")
     p.add_argument("--lr", type=float, default=None, help="default: 1e-3 (stage-a, pretrain), 1e-4 (finetune, ablation)")
     p.add_argument("--wd", type=float, default=0.01)
     p.add_argument("--clip", type=float, default=1.0)
@@ -336,7 +338,8 @@ def main(argv=None):
     last_ckpt = time.time()
     window, chunk_index, crops = [], None, None
     bar = tqdm(total=args.steps, initial=state["step"], desc=args.stage, mininterval=10, dynamic_ncols=True)
-    while state["step"] < args.steps:
+    last_step = args.steps if args.stop_at is None else min(args.steps, args.stop_at)
+    while state["step"] < last_step:
         if args.max_minutes is not None and (time.time() - start) / 60 >= args.max_minutes:
             print(f"--max-minutes {args.max_minutes} reached at step {state['step']}", flush=True)
             break

@@ -247,9 +247,12 @@ def test_image_display_offscreen():
     strobe = blocks.message_strobe(pmt.PMT_NIL, 20)  # a connection so the block is in the graph
     tb.msg_connect(strobe, "strobe", disp, "snr")
     tb.start()
+    # the two ports are served independently (no order between them): the SNR first, then the image
     disp._post(pmt.intern("snr"), pmt.to_pmt({"snr": 9.5}))
-    disp._post(pmt.intern("images"), pmt.cons(pmt.make_dict(), pmt.init_u8vector(len(png), png)))
     t0 = time.time()
+    while disp.snr != 9.5 and time.time() - t0 < 10:
+        time.sleep(0.01)
+    disp._post(pmt.intern("images"), pmt.cons(pmt.make_dict(), pmt.init_u8vector(len(png), png)))
     while disp.widget().pixmap is None and time.time() - t0 < 10:
         app.processEvents(); time.sleep(0.01)
     tb.stop(); tb.wait()

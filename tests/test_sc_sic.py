@@ -19,9 +19,9 @@ from semcom.models.sc_sic import stage_a, stage_b
 from semcom.models.sc_sic.pipeline import SAMPLERS, alpha_cumprod, discrete_betas, ratio_from_alpha_cumprod
 from safetensors.torch import load_file
 
-# shipped model, 3 test images at 20 dB awgn-real: measured 0.293-0.297 over 4 noise draws (the
-# pretrain's clean LPIPS on 13 images was 0.335); bound = that + margin
-SHIPPED_LPIPS_BOUND = 0.35
+# shipped model (128 px), 3 test images at 20 dB awgn-real: mean LPIPS 0.452-0.465 over 3 noise and
+# sampling seeds, 0.74-0.75 against another image's decode; bound = the former + margin
+SHIPPED_LPIPS_BOUND = 0.52
 
 # stride 32 like EfficientNetV2-S (for the 512 px accounting), everything tiny
 TINY_EFFNET_32 = dict(stages=(("fused", 1, 1, 8, 1), ("fused", 2, 2, 8, 1), ("mbconv", 2, 2, 16, 1),
@@ -432,6 +432,9 @@ def test_shipped_model_quality_and_determinism():
     assert float(msg.compression_ratio()[0]) == pytest.approx(48.0)
     rx, csi = send_message(msg, get_channel("awgn-real", generator=torch.Generator().manual_seed(0)), 20.0)
     y = codec.decode(rx, csi)
-    assert float(lpips(images, y).mean()) < SHIPPED_LPIPS_BOUND
+    own = lpips(images, y)
+    assert float(own.mean()) < SHIPPED_LPIPS_BOUND
+    # the decode depends on the embedding: each image is closer to its own decode than to the others'
+    assert (own < lpips(images, y.roll(1, 0))).all() and (own < lpips(images, y.roll(2, 0))).all()
     assert torch.equal(y, codec.decode(rx, csi))
     assert math.isfinite(float(y.sum()))
