@@ -24,7 +24,8 @@ SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
   ``models/sc-sic/pretrain/decoder``: the seed's comparison) and vs the ablation (the same number of
   further steps on clean embeddings, ``models/sc-sic/ablation/decoder``: equal training compute).
 
-Writes results.json, fig4.png, fig8a.png, grid.png, examples_20db.png and the tables in README.md. Run from the root:
+Writes results.json, fig4.png, fig8a.png, grid.png, examples_20db.png and the tables in README.md
+(``--table2-only``: only Table 2, to table2_<size>px.json). Run from the root:
 
     .venv/bin/python sim/sc_sic_seed000/run.py
 """
@@ -142,6 +143,16 @@ def plot_curves(results, schemes, path, metrics, labels=None):
     plt.close(fig)
 
 
+def table2_only(args, snrs):
+    size = args.pred_size or args.size
+    images = data.load_images("test", size=size)[:args.pred_images]
+    rows = predictability_table(["sc-sic:seed=none", "sc-sic"], images, snrs)
+    out = HERE / f"table2_{size}px.json"
+    out.write_text(json.dumps({"size": size, "images": images.shape[0], "rows": rows}, indent=1))
+    print(f"wrote {out}")
+    return rows
+
+
 def main(argv=None):
     import argparse
     p = argparse.ArgumentParser(description="SC-SIC seed 000 figures and tables")
@@ -153,12 +164,17 @@ def main(argv=None):
                    help="image size of Table 2 (default --size; the seed measures at 512 and 1024)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-fid", action="store_true")
+    p.add_argument("--table2-only", action="store_true",
+                   help="only Table 2 (at --pred-size, --pred-snrs), written to table2_<size>px.json; "
+                        "README and figures untouched")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     start = time.time()
     images, names = data.load_images("test", size=args.size), data.list_images("test")
     pred_snrs = [float(s) for s in args.pred_snrs.split(",")]
+    if args.table2_only:
+        return table2_only(args, pred_snrs)
     models = Path(semcom.models_dir())
     ablation = models / "sc-sic" / "ablation" / "decoder"
     from semcom.codecs import get_codec
