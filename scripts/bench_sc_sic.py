@@ -131,7 +131,8 @@ def main(argv=None):
     p.add_argument("--steps", default="1,2,3,5,10,20")
     p.add_argument("--snr", type=float, default=20.0)
     p.add_argument("--images", type=int, default=0, help="0: all test images")
-    p.add_argument("--size", type=int, default=128, help="test images are centre-cropped to size x size")
+    p.add_argument("--size", type=int, default=None,
+                   help="test images are centre-cropped to size x size (default: the model's native size)")
     p.add_argument("--timing-images", type=int, default=5)
     p.add_argument("--seeds", type=int, default=3, help="noise/sampling seeds averaged for LPIPS and PSNR")
     p.add_argument("--threads", type=int, default=2)
@@ -147,6 +148,7 @@ def main(argv=None):
     model_dir = Path(args.model_dir or Path(semcom.models_dir()) / "sc-sic")
     args.model_dir = os.path.relpath(model_dir, semcom.repo_root()) if model_dir.is_absolute() else str(model_dir)
     pipe = SCSICPipeline.from_pretrained(model_dir)
+    args.size = args.size or pipe.native_image_size
     images = load_images("test", args.size)
     args.embedding_shape = pipe.embedding_shape(args.size, args.size)
     args.channel_uses = int(torch.Size(args.embedding_shape).numel()) // 2

@@ -176,7 +176,7 @@ def test_missing_folder_errors(tmp_path):
     for part in ("decoder/ (or decoder_lite/)", "scheduler/", "effnet/ (or effnet_encoder.safetensors)",
                  "train_sc_sic.py"):
         assert part in text, text
-    assert "vqgan/" not in text.split("missing")[1]
+    assert "vqgan/" not in text.split(": missing ")[1], text
     with pytest.raises(FileNotFoundError, match="decoder_lite/"):
         load_stable_cascade(tmp_path, decoder_subfolder="decoder_lite")
 
@@ -438,3 +438,18 @@ def test_shipped_model_quality_and_determinism():
     assert (own < lpips(images, y.roll(1, 0))).all() and (own < lpips(images, y.roll(2, 0))).all()
     assert torch.equal(y, codec.decode(rx, csi))
     assert math.isfinite(float(y.sum()))
+
+
+def test_image_size_from_options_reads_whole_positive_sizes_only(tmp_path):
+    from semcom.codecs.sc_sic import native_image_size
+    from semcom.models.sc_sic.pipeline import FALLBACK_IMAGE_SIZE, image_size_from_options
+    assert image_size_from_options({"image_size": 128}) == 128
+    assert image_size_from_options({"image_size": "256"}) == 256
+    for bad in (None, 0, -8, 0.5, True, "big", [128]):
+        assert image_size_from_options({"image_size": bad}) == FALLBACK_IMAGE_SIZE, bad
+    assert image_size_from_options({}) == FALLBACK_IMAGE_SIZE
+    # the codec's file-only reader agrees with the pipeline's property, and survives a broken file
+    (tmp_path / "pipeline_config.json").write_text('{"image_size": "96"}')
+    assert native_image_size(tmp_path) == 96
+    (tmp_path / "pipeline_config.json").write_text("{not json")
+    assert native_image_size(tmp_path) == FALLBACK_IMAGE_SIZE

@@ -1,7 +1,7 @@
 """Seed 000 (SC-SIC, Khalid et al.): the shapes of Fig. 4, Table 1, Table 2 and Fig. 8a on CPU.
 
-The 13 test photographs of ``semcom.data`` at ``--size`` x ``--size`` (default 128: the shipped
-model's training size; centre crops; the seed: 100 Cityscapes images at 512x512), the seed's channel ``awgn-real`` (real AWGN on the transmitted reals, SNR = P/sigma^2),
+The 13 test photographs of ``semcom.data`` at ``--size`` x ``--size`` (default: the shipped
+model's native size, 128; centre crops; the seed: 100 Cityscapes images at 512x512), the seed's channel ``awgn-real`` (real AWGN on the transmitted reals, SNR = P/sigma^2),
 SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
 
 - Fig. 4: PSNR / SSIM / LPIPS / FID vs SNR for
@@ -143,6 +143,15 @@ def plot_curves(results, schemes, path, metrics, labels=None):
     plt.close(fig)
 
 
+def _portable(path: Path) -> str:
+    """``path`` relative to the working directory when inside it (scheme names in results.json
+    then do not name this machine's checkout)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def table2_only(args, snrs):
     size = args.pred_size or args.size
     images = data.load_images("test", size=size)[:args.pred_images]
@@ -159,7 +168,8 @@ def main(argv=None):
     p.add_argument("--runs", type=int, default=2)
     p.add_argument("--pred-images", type=int, default=4)
     p.add_argument("--pred-snrs", default="1,5,10,15,20", help="comma-separated SNRs [dB] of Table 2")
-    p.add_argument("--size", type=int, default=128, help="test images are centre-cropped to size x size")
+    p.add_argument("--size", type=int, default=None,
+                   help="test images are centre-cropped to size x size (default: the model's native size)")
     p.add_argument("--pred-size", type=int, default=None,
                    help="image size of Table 2 (default --size; the seed measures at 512 and 1024)")
     p.add_argument("--threads", type=int, default=2)
@@ -170,6 +180,9 @@ def main(argv=None):
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.size is None:
+        from semcom.codecs.sc_sic import native_image_size
+        args.size = native_image_size()
     start = time.time()
     images, names = data.load_images("test", size=args.size), data.list_images("test")
     pred_snrs = [float(s) for s in args.pred_snrs.split(",")]
@@ -189,12 +202,12 @@ def main(argv=None):
                    .channel_uses()[0])
         schemes += ["deepjscc", f"jpeg2000-ldpc:channel_uses={k_dj}"]
         labels.update({"deepjscc": f"DeepJSCC, K={k_dj}", f"jpeg2000-ldpc:channel_uses={k_dj}": f"JPEG2000+LDPC, K={k_dj}"})
-    abl_spec = f"sc-sic:decoder_dir={ablation}"
+    abl_spec = f"sc-sic:decoder_dir={_portable(ablation)}"
     if ablation.is_dir():
         schemes.append(abl_spec)
         labels[abl_spec] = f"SC-SIC ablation (same further steps, clean), K={k}"
     pretrained = models / "sc-sic" / "pretrain" / "decoder"
-    pre_spec = f"sc-sic:decoder_dir={pretrained}"
+    pre_spec = f"sc-sic:decoder_dir={_portable(pretrained)}"
     if pretrained.is_dir():
         schemes.append(pre_spec)
         labels[pre_spec] = f"SC-SIC not fine-tuned (pretrained Stage B), K={k}"

@@ -32,12 +32,9 @@ from ..csi import CSI
 from ..transport import ANALOG, Message, Stream
 from .base import SemanticCodec
 
-TRAIN_SCRIPT = "scripts/train_sc_sic.py"
-
 # The encoder ends in BatchNorm2d(affine=False): the clean embedding has unit std per channel, so
 # |z| > 1000 (1000 x that std; still ~32 noise stds at -30 dB SNR, noise std 31.6) is damage.
 EMBEDDING_BOUND = 1e3
-FALLBACK_IMAGE_SIZE = 64  # semcom.models.sc_sic.pipeline.FALLBACK_IMAGE_SIZE (not imported: cheap)
 
 
 def default_model_dir() -> Path:
@@ -48,12 +45,13 @@ def default_model_dir() -> Path:
 def native_image_size(model_dir=None) -> int:
     """The side the SC-SIC model in ``model_dir`` (default: the shipped one) was trained at: its
     ``pipeline_config.json``'s ``image_size``, else 64. Reads only that file (no torch model)."""
+    from ..models.sc_sic.pipeline import image_size_from_options
     path = (Path(model_dir) if model_dir is not None else default_model_dir()) / "pipeline_config.json"
     try:
-        size = json.loads(path.read_text()).get("image_size")
-    except (OSError, ValueError, AttributeError):
-        size = None
-    return int(size) if isinstance(size, (int, float)) and size > 0 else FALLBACK_IMAGE_SIZE
+        options = json.loads(path.read_text())
+    except (OSError, ValueError):
+        options = {}
+    return image_size_from_options(options)
 
 
 class SCSICCodec(SemanticCodec):

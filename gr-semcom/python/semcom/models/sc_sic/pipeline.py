@@ -51,6 +51,19 @@ FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json re
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
 
+def image_size_from_options(options: dict) -> int:
+    """``options["image_size"]`` (a positive whole number of pixels, as an int or a numeric string),
+    else :data:`FALLBACK_IMAGE_SIZE`."""
+    size = options.get("image_size") if isinstance(options, dict) else None
+    if isinstance(size, bool) or size is None:
+        return FALLBACK_IMAGE_SIZE
+    try:
+        value = float(size)
+    except (TypeError, ValueError):
+        return FALLBACK_IMAGE_SIZE
+    return int(value) if value >= 1 and value == int(value) else FALLBACK_IMAGE_SIZE
+
+
 # ------------------------------------------------------------------------------- schedule
 def alpha_cumprod(t: torch.Tensor, s: float = COSINE_S) -> torch.Tensor:
     """Stable Cascade's cosine schedule on the timestep ratio t in [0, 1] (DDPMWuerstchenScheduler)."""
@@ -259,8 +272,7 @@ class SCSICPipeline(DiffusionPipeline):
     @property
     def native_image_size(self) -> int:
         """The side the model was trained at (``image_size`` option), else :data:`FALLBACK_IMAGE_SIZE`."""
-        size = self.options.get("image_size")
-        return int(size) if size else FALLBACK_IMAGE_SIZE
+        return image_size_from_options(self.options)
 
     def effnet_input_size(self, height: int, width: int) -> tuple:
         """The size the encoder sees: H x W resized by ``effnet_input_scale``."""
@@ -335,7 +347,7 @@ class SCSICPipeline(DiffusionPipeline):
         else:
             ac = scheduler.alphas_cumprod
             for t in scheduler.timesteps:
-                ratio = ratio_from_alpha_cumprod(ac[int(t)]).expand(b)
+                ratio = ratio_from_alpha_cumprod(ac[int(t)]).to(latents.device).expand(b)
                 x_in = scheduler.scale_model_input(latents, t)
                 eps = predict_noise(self.decoder, x_in, ratio, embedding)
                 latents = scheduler.step(eps, t, latents, generator=generator).prev_sample

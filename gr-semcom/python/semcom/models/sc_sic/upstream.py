@@ -30,7 +30,7 @@ from safetensors.torch import load_file
 from .effnet import EfficientNetEncoder
 from .pipeline import SCSICPipeline, check_loading_info, read_json
 
-STABLE_CASCADE_OPTIONS = {"effnet_input_scale": 0.75, "num_inference_steps": 10}
+STABLE_CASCADE_OPTIONS = {"effnet_input_scale": 0.75, "num_inference_steps": 10, "image_size": 1024}
 ORIGINAL_EFFNET = "effnet_encoder.safetensors"
 HINT = ("train one with `python scripts/train_sc_sic.py stage-a`, `... pretrain`, `... finetune --out FOLDER`, "
         "or put Stable Cascade's checkpoints there")
