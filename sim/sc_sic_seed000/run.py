@@ -76,9 +76,10 @@ def predictability_table(specs, images, snrs, n=25, seed=0) -> list:
     from semcom.transport import send_message
     from tqdm import tqdm
     out = []
+    codecs = {spec: get_codec(spec) for spec in specs}
     jobs = [(spec, snr) for spec in specs for snr in snrs]
     for spec, snr in tqdm(jobs, desc="Table 2", unit="point", mininterval=10):
-        codec = get_codec(spec)
+        codec = codecs[spec]
         means, stds = [], []
         for i in range(images.shape[0]):
             gen = torch.Generator().manual_seed(seed + i)

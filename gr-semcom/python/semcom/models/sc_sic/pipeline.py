@@ -51,6 +51,35 @@ FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json re
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
 
+ORIGINAL_EFFNET = "effnet_encoder.safetensors"
+HINT = ("train one with `python scripts/train_sc_sic.py stage-a`, `... pretrain`, `... finetune --out FOLDER`, "
+        "or put Stable Cascade's checkpoints there")
+
+
+def missing_parts(folder, decoder_subfolder: str | None = None, need_effnet: bool = True,
+                  original_effnet_ok: bool = True) -> list:
+    """What ``folder`` lacks to be an SC-SIC / Stable Cascade model folder (empty if nothing).
+
+    ``decoder_subfolder`` None accepts ``decoder/`` or ``decoder_lite/``; ``need_effnet`` False
+    skips the encoder (given separately); ``original_effnet_ok`` accepts Stable Cascade's
+    ``effnet_encoder.safetensors`` in place of ``effnet/``."""
+    folder = Path(folder)
+    missing = [] if (folder / "vqgan").is_dir() else ["vqgan/"]
+    if decoder_subfolder is not None:
+        if not (folder / decoder_subfolder).is_dir():
+            missing.append(f"{decoder_subfolder}/")
+    elif not ((folder / "decoder").is_dir() or (folder / "decoder_lite").is_dir()):
+        missing.append("decoder/ (or decoder_lite/)")
+    if not (folder / "scheduler").is_dir():
+        missing.append("scheduler/")
+    if need_effnet and not (folder / "effnet").is_dir():
+        if not original_effnet_ok:
+            missing.append("effnet/")
+        elif not (folder / ORIGINAL_EFFNET).is_file():
+            missing.append(f"effnet/ (or {ORIGINAL_EFFNET})")
+    return missing
+
+
 def image_size_from_options(options: dict) -> int:
     """``options["image_size"]`` (a positive whole number of pixels, as an int or a numeric string),
     else :data:`FALLBACK_IMAGE_SIZE`."""
@@ -229,24 +258,22 @@ class SCSICPipeline(DiffusionPipeline):
 
     @classmethod
     def from_pretrained(cls, folder, decoder_subfolder: str = "decoder", effnet=None, options: dict | None = None,
-                        **_):
+                        defaults: dict | None = None, **_):
         """Load a folder in Stable Cascade's layout (local only: nothing is downloaded).
 
         ``decoder_subfolder``: e.g. ``"decoder_lite"`` for Stable Cascade's lite Stage B.
         ``effnet``: an already built encoder (used by :func:`~.upstream.load_stable_cascade` when
         the folder holds Stable Cascade's original ``effnet_encoder.safetensors``).
-        ``options`` override ``pipeline_config.json``.
+        ``options`` override ``pipeline_config.json``, which overrides ``defaults``.
         Every model goes through :func:`load_component` (missing / unexpected weights and unreadable
         files raise ValueError or FileNotFoundError naming the file).
         :func:`~.upstream.load_stable_cascade` accepts Stable Cascade's original layout as well.
         """
         folder = Path(folder)
-        needed = ("vqgan", decoder_subfolder, "scheduler") + (() if effnet is not None else ("effnet",))
-        missing = [p for p in needed if not (folder / p).is_dir()]
+        missing = missing_parts(folder, decoder_subfolder, need_effnet=effnet is None, original_effnet_ok=False)
         if missing:
             raise FileNotFoundError(f"{folder} is not an SC-SIC / Stable Cascade model folder: missing "
-                                    f"{', '.join(p + '/' for p in missing)} (train one with "
-                                    "`python scripts/train_sc_sic.py`)")
+                                    f"{', '.join(missing)}; {HINT}")
         vqgan = load_component(PaellaVQModel, folder / "vqgan", "Stage A (PaellaVQModel)")
         if effnet is None:
             effnet = load_component(EfficientNetEncoder, folder / "effnet", "the encoder (EfficientNetEncoder)")
@@ -262,7 +289,8 @@ class SCSICPipeline(DiffusionPipeline):
         saved = {}
         if (folder / "pipeline_config.json").is_file():
             saved = read_json(folder / "pipeline_config.json", "pipeline config")
-        return cls(vqgan.eval(), effnet.eval(), decoder.eval(), scheduler, {**saved, **(options or {})})
+        return cls(vqgan.eval(), effnet.eval(), decoder.eval(), scheduler,
+                   {**(defaults or {}), **saved, **(options or {})})
 
     # ------------------------------------------------------------------ shapes
     @property

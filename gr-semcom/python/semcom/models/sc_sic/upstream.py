@@ -28,28 +28,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .effnet import EfficientNetEncoder
-from .pipeline import SCSICPipeline, check_loading_info, read_json
+from .pipeline import HINT, ORIGINAL_EFFNET, SCSICPipeline, check_loading_info, missing_parts
 
 STABLE_CASCADE_OPTIONS = {"effnet_input_scale": 0.75, "num_inference_steps": 10, "image_size": 1024}
-ORIGINAL_EFFNET = "effnet_encoder.safetensors"
-HINT = ("train one with `python scripts/train_sc_sic.py stage-a`, `... pretrain`, `... finetune --out FOLDER`, "
-        "or put Stable Cascade's checkpoints there")
-
-
-def missing_parts(folder, decoder_subfolder: str | None = None) -> list:
-    """What ``folder`` lacks to be an SC-SIC / Stable Cascade model folder (empty if nothing)."""
-    folder = Path(folder)
-    missing = [] if (folder / "vqgan").is_dir() else ["vqgan/"]
-    if decoder_subfolder is not None:
-        if not (folder / decoder_subfolder).is_dir():
-            missing.append(f"{decoder_subfolder}/")
-    elif not ((folder / "decoder").is_dir() or (folder / "decoder_lite").is_dir()):
-        missing.append("decoder/ (or decoder_lite/)")
-    if not (folder / "scheduler").is_dir():
-        missing.append("scheduler/")
-    if not ((folder / "effnet").is_dir() or (folder / ORIGINAL_EFFNET).is_file()):
-        missing.append(f"effnet/ (or {ORIGINAL_EFFNET})")
-    return missing
 
 
 def load_original_effnet(path) -> EfficientNetEncoder:
@@ -95,11 +76,9 @@ def load_stable_cascade(folder, decoder_subfolder: str | None = None, options: d
                                 f"{', '.join(missing)}; {HINT}")
     if decoder_subfolder is None:
         decoder_subfolder = "decoder" if (folder / "decoder").is_dir() else "decoder_lite"
-    effnet, merged = None, {}
+    effnet, defaults = None, {}
     if not (folder / "effnet").is_dir():
         effnet = load_original_effnet(folder / ORIGINAL_EFFNET)
-        merged.update(STABLE_CASCADE_OPTIONS)
-    if (folder / "pipeline_config.json").is_file():
-        merged.update(read_json(folder / "pipeline_config.json", "pipeline config"))
-    merged.update(options or {})
-    return SCSICPipeline.from_pretrained(folder, decoder_subfolder=decoder_subfolder, effnet=effnet, options=merged)
+        defaults = STABLE_CASCADE_OPTIONS
+    return SCSICPipeline.from_pretrained(folder, decoder_subfolder=decoder_subfolder, effnet=effnet, options=options,
+                                         defaults=defaults)
