@@ -62,9 +62,9 @@ def runs_root(arg=None) -> Path:
 
 
 # ---------------------------------------------------------------------------------- data
-def train_crops(size: int, n: int, seed: int) -> torch.Tensor:
-    from semcom.data import random_crops
-    return random_crops("train", size, n, seed).float().clamp(0, 1)
+def train_crops(size: int, n: int, seed: int, scales=None) -> torch.Tensor:
+    from semcom.data import DEFAULT_SCALES, random_crops
+    return random_crops("train", size, n, seed, scales=scales or DEFAULT_SCALES).float().clamp(0, 1)
 
 
 def test_images(size: int) -> torch.Tensor:
@@ -279,6 +279,9 @@ def parse_args(argv):
     p.add_argument("--sampler", choices=("wuerstchen", "ddim", "dpm"), default="wuerstchen",
                    help="the export's default scheduler")
     p.add_argument("--crops-per-chunk", type=int, default=2048)
+    p.add_argument("--crop-scales", type=lambda v: tuple(float(x) for x in v.split(",")), default=None,
+                   help="crop side as fractions of a training image's shorter side (held at 512 px longest side), "
+                        "e.g. 0.5,0.75,1.0 at 256 px so that no crop is upscaled 3x; default semcom.data.DEFAULT_SCALES")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: 1 if another train_ job runs, else 2)")
     p.add_argument("--ckpt-minutes", type=float, default=3.0)
@@ -347,7 +350,9 @@ def main(argv=None):
         step = state["step"]
         k, offset = divmod(step * args.batch, args.crops_per_chunk)
         if k != chunk_index:
-            crops, chunk_index = train_crops(args.size, args.crops_per_chunk, args.seed + 1000 * STAGES.index(args.stage) + k), k
+            crops = train_crops(args.size, args.crops_per_chunk, args.seed + 1000 * STAGES.index(args.stage) + k,
+                                args.crop_scales)
+            chunk_index = k
         images = crops[(torch.arange(args.batch) + offset) % args.crops_per_chunk]
         frac = step / max(1, args.steps)
         lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))

@@ -402,6 +402,24 @@ def test_decode_guarantees_finite_output(tiny_dir, monkeypatch):
     assert codec.last_failures == [None, "decode: 4 non-finite output values"]
 
 
+def test_decode_counts_an_overflowing_stage_a(tiny_dir, monkeypatch):
+    """+-inf out of Stage A is not clamped into a plausible 0 / 1 before the codec counts it."""
+    codec = SCSICCodec(model_dir=tiny_dir, steps=1)
+    msg = codec.encode(_images(2))
+    original = stage_a.decode_latents
+
+    def overflowing(*args, **kwargs):
+        out = original(*args, **kwargs)
+        out[0, :, 0, 0] = float("inf")
+        out[0, 0, 1, 1] = -float("inf")
+        return out
+    monkeypatch.setattr(stage_a, "decode_latents", overflowing)
+    assert int((~torch.isfinite(codec.pipe.decode(msg.streams["z"].data))).sum()) == 4
+    y = codec.decode(msg)
+    assert torch.isfinite(y).all() and y[0, :, 0, 0].eq(1).all() and y[0, 0, 1, 1] == 0
+    assert codec.last_failures == ["decode: 4 non-finite output values", None]
+
+
 def test_decode_device_and_empty_batch(tiny_dir, monkeypatch):
     import semcom.models.sc_sic.pipeline as pl
     pipe = SCSICPipeline.from_pretrained(tiny_dir)

@@ -382,7 +382,8 @@ class SCSICPipeline(DiffusionPipeline):
         if return_latents:
             return latents
         images = stage_a.decode_latents(self.vqgan, stage_a.to_vqgan(self.vqgan, latents))
-        return images.clamp(0, 1)
+        # clamp the finite values only: an overflow stays visible (+-inf) to the caller's checks
+        return torch.where(torch.isfinite(images), images.clamp(0, 1), images)
 
     def __call__(self, images: torch.Tensor, **kwargs) -> torch.Tensor:
         return self.decode(self.encode(images), image_size=tuple(images.shape[-2:]), **kwargs)
