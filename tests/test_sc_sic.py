@@ -19,9 +19,9 @@ from semcom.models.sc_sic import stage_a, stage_b
 from semcom.models.sc_sic.pipeline import SAMPLERS, alpha_cumprod, discrete_betas, ratio_from_alpha_cumprod
 from safetensors.torch import load_file
 
-# shipped model (128 px), 3 test images at 20 dB awgn-real: mean LPIPS 0.452-0.465 over 3 noise and
-# sampling seeds, 0.74-0.75 against another image's decode; bound = the former + margin
-SHIPPED_LPIPS_BOUND = 0.52
+# shipped model (256 px), 3 test images at 20 dB awgn-real: mean LPIPS 0.479-0.484 over 3 noise and
+# sampling seeds, 0.81 against another image's decode; bound = the former + margin
+SHIPPED_LPIPS_BOUND = 0.54
 
 # stride 32 like EfficientNetV2-S (for the 512 px accounting), everything tiny
 TINY_EFFNET_32 = dict(stages=(("fused", 1, 1, 8, 1), ("fused", 2, 2, 8, 1), ("mbconv", 2, 2, 16, 1),
@@ -121,6 +121,17 @@ def test_save_load_roundtrip_stable_cascade_layout(tiny_dir):
     yb = b.decode(zb, generator=torch.Generator().manual_seed(3))
     assert torch.equal(ya, yb)
     assert ya.shape == x.shape and float(ya.std()) > 1e-3
+
+
+def test_resaved_folder_names_no_source_path(tiny_dir, tmp_path):
+    """A loaded pipeline saved again (what the training script's exports do) does not record the
+    folder it came from: shipped configs must not name this machine's paths."""
+    SCSICPipeline.from_pretrained(tiny_dir).save_pretrained(tmp_path / "again")
+    configs = list((tmp_path / "again").rglob("*config.json"))
+    assert len(configs) == 5  # vqgan, effnet, decoder, scheduler, pipeline
+    for path in configs:
+        assert str(tiny_dir) not in path.read_text() and "_name_or_path" not in json.loads(path.read_text()), path
+    assert SCSICPipeline.from_pretrained(tmp_path / "again").options == SCSICPipeline.from_pretrained(tiny_dir).options
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS)

@@ -1,14 +1,16 @@
 """Seed 000 (SC-SIC, Khalid et al.): the shapes of Fig. 4, Table 1, Table 2 and Fig. 8a on CPU.
 
 The 13 test photographs of ``semcom.data`` at ``--size`` x ``--size`` (default: the shipped
-model's native size, 128; centre crops; the seed: 100 Cityscapes images at 512x512), the seed's channel ``awgn-real`` (real AWGN on the transmitted reals, SNR = P/sigma^2),
+model's native size, 256; centre crops; the seed: 100 Cityscapes images at 512x512), the seed's channel ``awgn-real`` (real AWGN on the transmitted reals, SNR = P/sigma^2),
 SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
 
 - Fig. 4: PSNR / SSIM / LPIPS / FID vs SNR for
-    sc-sic                              the shipped model (models/sc-sic), K = 512 at 128 px, CR 48
-    deepjscc                            the shipped DeepJSCC (models/deepjscc) at ITS K (no equal-K
-                                        DeepJSCC model exists: the shipped one sends 4x SC-SIC's
-                                        K; the K column says which), if present
+    sc-sic                              the shipped model (models/sc-sic), CR 48 (K = 2048 at 256 px)
+    deepjscc:model_dir=models/deepjscc-c1
+                                        DeepJSCC with c = 1 latent channel: the SAME K as SC-SIC
+                                        (checked), if present
+    deepjscc                            the shipped DeepJSCC (models/deepjscc, c = 4) at ITS K, 4x
+                                        SC-SIC's (the K column says which), if present
     jpeg2000-ldpc:channel_uses=<K>      separation at the SAME K as SC-SIC (the seed's baseline;
                                         failures score PSNR 0, SSIM 0, LPIPS 1, FID 500 as in the seed)
     jpeg2000-ldpc:channel_uses=<K_dj>   separation at DeepJSCC's K
@@ -156,7 +158,7 @@ def _portable(path: Path) -> str:
 def table2_only(args, snrs):
     size = args.pred_size or args.size
     images = data.load_images("test", size=size)[:args.pred_images]
-    rows = predictability_table(["sc-sic:seed=none", "sc-sic"], images, snrs)
+    rows = predictability_table(args.pred_schemes.split(";"), images, snrs)
     out = HERE / f"table2_{size}px.json"
     out.write_text(json.dumps({"size": size, "images": images.shape[0], "rows": rows}, indent=1))
     print(f"wrote {out}")
@@ -178,6 +180,8 @@ def main(argv=None):
     p.add_argument("--table2-only", action="store_true",
                    help="only Table 2 (at --pred-size, --pred-snrs), written to table2_<size>px.json; "
                         "README and figures untouched")
+    p.add_argument("--pred-schemes", default="sc-sic:seed=none;sc-sic",
+                   help="semicolon-separated schemes of --table2-only (the full run also adds DeepJSCC)")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -203,6 +207,15 @@ def main(argv=None):
                    .channel_uses()[0])
         schemes += ["deepjscc", f"jpeg2000-ldpc:channel_uses={k_dj}"]
         labels.update({"deepjscc": f"DeepJSCC, K={k_dj}", f"jpeg2000-ldpc:channel_uses={k_dj}": f"JPEG2000+LDPC, K={k_dj}"})
+    equal_k = models / "deepjscc-c1"
+    dj_equal = f"deepjscc:model_dir={_portable(equal_k)}"
+    if (equal_k / "config.json").is_file():
+        k_eq = int(get_codec(dj_equal).encode(images[:1], __import__("semcom.csi", fromlist=["CSI"]).CSI.from_snr(10.0, 1))
+                   .channel_uses()[0])
+        if k_eq != k:
+            raise SystemExit(f"{equal_k} sends K={k_eq}, SC-SIC K={k}: not the equal-K DeepJSCC")
+        schemes.append(dj_equal)
+        labels[dj_equal] = f"DeepJSCC c=1 (same K as SC-SIC), K={k}"
     abl_spec = f"sc-sic:decoder_dir={_portable(ablation)}"
     if ablation.is_dir():
         schemes.append(abl_spec)
@@ -228,7 +241,7 @@ def main(argv=None):
                 labels)
     examples_png(images, HERE / "examples_20db.png")
     t1 = table1(args.size, scsic_shape)
-    pred_specs = ["sc-sic:seed=none", "sc-sic"] + (["deepjscc"] if k_dj else [])
+    pred_specs = ["sc-sic:seed=none", "sc-sic"] + ([dj_equal] if dj_equal in schemes else ["deepjscc"] if k_dj else [])
     pred_size = args.pred_size or args.size
     pred_images = images if pred_size == args.size else data.load_images("test", size=pred_size)
     t2 = predictability_table(pred_specs, pred_images[:args.pred_images], pred_snrs)
@@ -261,7 +274,7 @@ def main(argv=None):
               "", "| scheme | " + " | ".join(f"{s:g} dB" for s in pred_snrs) + " |", "| --- |" + " --- |" * len(pred_snrs)]
     for spec in pred_specs:
         name = {"sc-sic:seed=none": "SC-SIC, fresh Stage B sampling noise each run (the seed's protocol)",
-                "sc-sic": "SC-SIC, fixed sampling seed (the codec's default; channel noise only)"}.get(spec, spec)
+                "sc-sic": "SC-SIC, fixed sampling seed (the codec's default; channel noise only)"}.get(spec, labels.get(spec, spec))
         cells = [f"{r['lpips_pairwise_mean']:.4f} +- {r['lpips_pairwise_std']:.4f}" for r in t2 if r["scheme"] == spec]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     readme = HERE / "README.md"

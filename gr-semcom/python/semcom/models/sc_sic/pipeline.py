@@ -250,6 +250,8 @@ class SCSICPipeline(DiffusionPipeline):
         for name in ("vqgan", "effnet", "decoder"):
             getattr(self, name).save_pretrained(str(folder / name), safe_serialization=True)
         self.scheduler.save_pretrained(str(folder / "scheduler"))
+        for name in ("vqgan", "effnet", "decoder", "scheduler"):
+            _drop_source_path(folder / name)
         index = {"_class_name": type(self).__name__, "_diffusers_version": _diffusers_version(),
                  "vqgan": ["diffusers", "PaellaVQModel"], "effnet": ["semcom.models.sc_sic", "EfficientNetEncoder"],
                  "decoder": ["diffusers", "StableCascadeUNet"], "scheduler": ["diffusers", type(self.scheduler).__name__]}
@@ -387,6 +389,17 @@ class SCSICPipeline(DiffusionPipeline):
 
     def __call__(self, images: torch.Tensor, **kwargs) -> torch.Tensor:
         return self.decode(self.encode(images), image_size=tuple(images.shape[-2:]), **kwargs)
+
+
+def _drop_source_path(subfolder: Path):
+    """diffusers writes ``_name_or_path`` (the folder a model was loaded from) into a re-saved
+    config: keep this machine's paths out of a folder meant to be shipped."""
+    for name in ("config.json", "scheduler_config.json"):
+        path = subfolder / name
+        if path.is_file():
+            config = json.loads(path.read_text())
+            if config.pop("_name_or_path", None) is not None:
+                path.write_text(json.dumps(config, indent=2) + "\n")
 
 
 def _diffusers_version() -> str:
