@@ -125,6 +125,16 @@ def examples_png(images, path, snr=20.0):
         a = decode_latents(codec.pipe.vqgan, encode_latents(codec.pipe.vqgan, images)).clamp(0, 1)
     arr = torch.cat([torch.cat(list(r), dim=2) for r in (images, a, y)], dim=1)
     Image.fromarray((arr.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(path)
+    save_as_palette_png(path)
+
+
+def save_as_palette_png(path):
+    """Re-save a photo grid as a 256-colour dithered PNG: a third of the bytes of RGB, so that
+    re-runs do not grow the repository by megabytes each."""
+    from PIL import Image
+    with Image.open(path) as im:
+        rgb = im.convert("RGB")
+    rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
 
 
 def plot_curves(results, schemes, path, metrics, labels=None):
@@ -196,6 +206,7 @@ def main(argv=None):
     models = Path(semcom.models_dir())
     ablation = models / "sc-sic" / "ablation" / "decoder"
     from semcom.codecs import get_codec
+    from semcom.csi import CSI
     scsic_shape = get_codec("sc-sic").embedding_shape(args.size, args.size)
     k = math.prod(scsic_shape) // 2
     schemes = ["sc-sic", f"jpeg2000-ldpc:channel_uses={k}"]
@@ -203,15 +214,13 @@ def main(argv=None):
     k_dj = None
     if (models / "deepjscc" / "config.json").is_file():
         dj = get_codec("deepjscc")
-        k_dj = int(dj.encode(images[:1], __import__("semcom.csi", fromlist=["CSI"]).CSI.from_snr(10.0, 1))
-                   .channel_uses()[0])
+        k_dj = int(dj.encode(images[:1], CSI.from_snr(10.0, 1)).channel_uses()[0])
         schemes += ["deepjscc", f"jpeg2000-ldpc:channel_uses={k_dj}"]
         labels.update({"deepjscc": f"DeepJSCC, K={k_dj}", f"jpeg2000-ldpc:channel_uses={k_dj}": f"JPEG2000+LDPC, K={k_dj}"})
     equal_k = models / "deepjscc-c1"
     dj_equal = f"deepjscc:model_dir={_portable(equal_k)}"
     if (equal_k / "config.json").is_file():
-        k_eq = int(get_codec(dj_equal).encode(images[:1], __import__("semcom.csi", fromlist=["CSI"]).CSI.from_snr(10.0, 1))
-                   .channel_uses()[0])
+        k_eq = int(get_codec(dj_equal).encode(images[:1], CSI.from_snr(10.0, 1)).channel_uses()[0])
         if k_eq != k:
             raise SystemExit(f"{equal_k} sends K={k_eq}, SC-SIC K={k}: not the equal-K DeepJSCC")
         schemes.append(dj_equal)
@@ -234,7 +243,8 @@ def main(argv=None):
         results = evaluate(schemes, ["awgn-real"], list(SNRS), images, names, runs=args.runs,
                            metrics=["psnr", "ssim", "lpips"], set_metrics=set_metrics)
         _average_set_metrics_over_runs(results)
-        save(results, HERE)
+        if "grid" in save(results, HERE):
+            save_as_palette_png(HERE / "grid.png")
     fig4 = [s for s in schemes if s not in (abl_spec, pre_spec)]
     plot_curves(results, fig4, HERE / "fig4.png", ["psnr", "ssim", "lpips"] + list(set_metrics), labels)
     plot_curves(results, ["sc-sic", pre_spec, abl_spec], HERE / "fig8a.png", ["psnr", "ssim", "lpips"] + list(set_metrics),
