@@ -165,6 +165,13 @@ def _portable(path: Path) -> str:
         return str(path)
 
 
+def _channel_uses(spec, image) -> int:
+    """K (complex channel uses) that the codec ``spec`` sends for ``image`` [1, 3, H, W]."""
+    from semcom.codecs import get_codec
+    from semcom.csi import CSI
+    return int(get_codec(spec).encode(image, CSI.from_snr(10.0, 1)).channel_uses()[0])
+
+
 def table2_only(args, snrs):
     size = args.pred_size or args.size
     images = data.load_images("test", size=size)[:args.pred_images]
@@ -206,21 +213,19 @@ def main(argv=None):
     models = Path(semcom.models_dir())
     ablation = models / "sc-sic" / "ablation" / "decoder"
     from semcom.codecs import get_codec
-    from semcom.csi import CSI
     scsic_shape = get_codec("sc-sic").embedding_shape(args.size, args.size)
     k = math.prod(scsic_shape) // 2
     schemes = ["sc-sic", f"jpeg2000-ldpc:channel_uses={k}"]
     labels = {"sc-sic": f"SC-SIC (fine-tuned), K={k}", f"jpeg2000-ldpc:channel_uses={k}": f"JPEG2000+LDPC, K={k}"}
     k_dj = None
     if (models / "deepjscc" / "config.json").is_file():
-        dj = get_codec("deepjscc")
-        k_dj = int(dj.encode(images[:1], CSI.from_snr(10.0, 1)).channel_uses()[0])
+        k_dj = _channel_uses("deepjscc", images[:1])
         schemes += ["deepjscc", f"jpeg2000-ldpc:channel_uses={k_dj}"]
         labels.update({"deepjscc": f"DeepJSCC, K={k_dj}", f"jpeg2000-ldpc:channel_uses={k_dj}": f"JPEG2000+LDPC, K={k_dj}"})
     equal_k = models / "deepjscc-c1"
     dj_equal = f"deepjscc:model_dir={_portable(equal_k)}"
     if (equal_k / "config.json").is_file():
-        k_eq = int(get_codec(dj_equal).encode(images[:1], CSI.from_snr(10.0, 1)).channel_uses()[0])
+        k_eq = _channel_uses(dj_equal, images[:1])
         if k_eq != k:
             raise SystemExit(f"{equal_k} sends K={k_eq}, SC-SIC K={k}: not the equal-K DeepJSCC")
         schemes.append(dj_equal)
