@@ -41,17 +41,17 @@ def measure(pipe, images, sampler, steps, snr, timing_images, seeds=3):
     for seed in range(seeds):  # channel noise and Stage B sampling noise both drawn with this seed
         z_rx, _ = get_channel("awgn-real", generator=torch.Generator().manual_seed(seed))(z, snr)
         rec = pipe.decode(z_rx, image_size=hw, num_inference_steps=steps, sampler=sampler,
-                          generator=torch.Generator().manual_seed(seed))
+                          generator=torch.Generator().manual_seed(seed), snr_db=snr)
         lp.append(float(lpips(images, rec).mean()))
         ps.append(float(psnr(images, rec).mean()))
     seed = 0
     times = []
     pipe.decode(z_rx[:1], image_size=hw, num_inference_steps=steps, sampler=sampler,
-                generator=torch.Generator().manual_seed(seed))  # warm-up
+                generator=torch.Generator().manual_seed(seed), snr_db=snr)  # warm-up
     for i in range(min(timing_images, images.shape[0])):
         t0 = time.perf_counter()
         pipe.decode(z_rx[i:i + 1], image_size=hw, num_inference_steps=steps, sampler=sampler,
-                    generator=torch.Generator().manual_seed(seed))
+                    generator=torch.Generator().manual_seed(seed), snr_db=snr)
         times.append(time.perf_counter() - t0)
     return {"sampler": sampler, "steps": steps, "seconds_per_image": statistics.median(times),
             "lpips": statistics.mean(lp), "lpips_seed_std": statistics.pstdev(lp), "psnr": statistics.mean(ps)}

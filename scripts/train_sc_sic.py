@@ -151,7 +151,8 @@ def export(args, models: dict, state: dict, run_dir: Path, root: Path) -> dict:
     else:
         from semcom.models.sc_sic.pipeline import SCSICPipeline
         pipe = SCSICPipeline.from_parts(models["vqgan"], models["effnet"], models["decoder"],
-                                        sampler=args.sampler, steps=args.eval_steps, image_size=args.size)
+                                        sampler=args.sampler, steps=args.eval_steps, image_size=args.size,
+                                        snr_conditioning=args.snr_conditioning)
         pipe.save_pretrained(str(out))
         metrics = evaluate_pipeline(SCSICPipeline.from_pretrained(str(out)), images, args.eval_steps)
     plot_loss(state["history"], out / "loss.png", f"SC-SIC {args.stage}")
@@ -175,13 +176,15 @@ def evaluate_pipeline(pipe, images, steps, snrs=EVAL_SNRS, seed=1234) -> dict:
     """Test LPIPS/PSNR of the pipeline: clean embedding and through awgn-real at ``snrs``."""
     from semcom.channels import get_channel
     from semcom.metrics import lpips, psnr
+    from semcom.models.sc_sic.stage_b import SNR_CONDITION_MAX_DB
     out = {}
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         z = pipe.encode(images)
         for snr in (None,) + tuple(snrs):
             zz = z if snr is None else get_channel("awgn-real", generator=gen)(z, snr)[0]
-            rec = pipe.decode(zz, num_inference_steps=steps, generator=torch.Generator().manual_seed(seed))
+            rec = pipe.decode(zz, num_inference_steps=steps, generator=torch.Generator().manual_seed(seed),
+                              snr_db=SNR_CONDITION_MAX_DB if snr is None else snr)
             key = "clean" if snr is None else f"{snr:g}dB"
             out[key] = {"lpips": float(lpips(images, rec).mean()), "psnr": float(psnr(images, rec).mean())}
             print(f"  {key:6s} LPIPS {out[key]['lpips']:.4f}  PSNR {out[key]['psnr']:.2f} dB", flush=True)
@@ -249,7 +252,8 @@ def stage_loss(args, models, images, gens):
     if args.stage == "finetune":
         snr = args.snr_min + (args.snr_max - args.snr_min) * torch.rand(images.shape[0], generator=gens["noise"])
     return diffusion_loss(models["vqgan"], models["effnet"], models["decoder"], images, snr_db=snr,
-                          generator=gens["noise"], train_effnet=args.stage == "pretrain")
+                          generator=gens["noise"], train_effnet=args.stage == "pretrain",
+                          snr_conditioning=args.snr_conditioning)
 
 
 def parse_args(argv):
@@ -274,6 +278,11 @@ def parse_args(argv):
     p.add_argument("--b-cond", type=int, default=64, help="Stage B conditioning_dim")
     p.add_argument("--snr-min", type=float, default=1.0)
     p.add_argument("--snr-max", type=float, default=20.0)
+    p.add_argument("--snr-conditioning", action="store_true",
+                   help="finetune: Stage B also gets the SNR it was sent at (its 'sca' input); the "
+                        "export's pipeline_config.json records it and decoding then needs the SNR")
+    p.add_argument("--schedule-start", type=int, default=0,
+                   help="step where the cosine lr schedule starts (to continue a finished run with a new schedule)")
     p.add_argument("--eval-steps", type=int, default=10,
                    help="Stage B sampling steps: the export's default and its metrics")
     p.add_argument("--sampler", choices=("wuerstchen", "ddim", "dpm"), default="wuerstchen",
@@ -293,6 +302,8 @@ def parse_args(argv):
     if args.lr is None:
         args.lr = 1e-3 if args.stage in ("stage-a", "pretrain") else 1e-4
     args.b_hidden = [int(c) for c in str(args.b_hidden).split(",")]
+    if args.snr_conditioning and args.stage != "finetune":
+        p.error("--snr-conditioning is for the finetune stage (the only one trained on noisy embeddings)")
     return args
 
 
@@ -354,7 +365,7 @@ def main(argv=None):
                                 args.crop_scales)
             chunk_index = k
         images = crops[(torch.arange(args.batch) + offset) % args.crops_per_chunk]
-        frac = step / max(1, args.steps)
+        frac = max(0, step - args.schedule_start) / max(1, args.steps - args.schedule_start)
         lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
         for g in opt.param_groups:
             g["lr"] = lr

@@ -376,6 +376,104 @@ def test_size_checks_include_patch_size_and_scaled_stride(tmp_path):
         SCSICCodec(model_dir=tmp_path / "s").encode(_images(1, 64))
 
 
+# ------------------------------------------------------------------------ SNR condition
+def test_snr_condition_reaches_every_example_through_sca():
+    """A batch of different SNRs gives each example what a call of its own gives (diffusers 0.36's
+    ``sca or zeros`` raises on a batch), 0 dB is exactly the sca = 0 a Stage B without the SNR
+    always saw, and the SNR changes the prediction."""
+    torch.manual_seed(0)
+    dec = _tiny_decoder().eval()
+    x, z, t = torch.randn(3, 4, 8, 8), torch.randn(3, 16, 2, 2), torch.rand(3)
+    snrs = torch.tensor([1.0, 10.0, 20.0])
+    with torch.no_grad():
+        batched = stage_b.predict_noise(dec, x, t, z, snr_db=snrs)
+        single = torch.cat([stage_b.predict_noise(dec, x[i:i + 1], t[i:i + 1], z[i:i + 1], snr_db=float(s))
+                            for i, s in enumerate(snrs)])
+        plain = stage_b.predict_noise(dec, x, t, z)
+        at_zero = stage_b.predict_noise(dec, x, t, z, snr_db=0.0)
+    assert type(batched) is torch.Tensor
+    assert torch.allclose(batched, single, atol=1e-5)
+    assert torch.equal(plain, at_zero)
+    assert (batched - plain).flatten(1).abs().amax(1).gt(1e-3).all()
+    assert torch.equal(stage_b.snr_condition([-3.0, 20.0, 80.0], 3), torch.tensor([0.0, 0.5, 1.0]))
+    with pytest.raises(ValueError, match="finite"):
+        stage_b.snr_condition(float("nan"), 1)
+    with pytest.raises(ValueError, match="2 values for a batch of 3"):
+        stage_b.snr_condition([1.0, 2.0], 3)
+    with pytest.raises(ValueError, match="no 'sca'"):
+        stage_b.predict_noise(_tiny_decoder(timestep_conditioning_type=[]), x, t, z, snr_db=5.0)
+
+
+def test_snr_conditioned_training_trains_the_sca_mapping():
+    from semcom.models.sc_sic.pipeline import diffusion_loss
+    pipe = _tiny_pipeline()
+    images = _images(2)
+    grads = {}
+    for conditioned in (False, True):
+        pipe.decoder.zero_grad(set_to_none=True)
+        loss, _ = diffusion_loss(pipe.vqgan, pipe.effnet, pipe.decoder, images, snr_db=torch.tensor([2.0, 15.0]),
+                                 generator=torch.Generator().manual_seed(0), train_effnet=False,
+                                 snr_conditioning=conditioned)
+        loss.backward()
+        grads[conditioned] = [p.grad for n, p in pipe.decoder.named_parameters() if "mapper_sca.weight" in n]
+    assert grads[True] and all(g is not None and float(g.abs().sum()) > 0 for g in grads[True])
+    # without the condition sca is 0: its embedding is constant and only biases can learn from it
+    assert all(g is None or float(g[:, :g.shape[1] // 2].abs().sum()) == 0 for g in grads[False])
+    with pytest.raises(ValueError, match="needs snr_db"):
+        diffusion_loss(pipe.vqgan, pipe.effnet, pipe.decoder, images, snr_conditioning=True)
+
+
+@pytest.fixture(scope="module")
+def snr_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sc-sic-snr")
+    pipe = _tiny_pipeline(steps=2)
+    pipe.options["snr_conditioning"] = True
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def test_snr_conditioned_codec_decodes_with_the_receivers_snr(snr_dir, tiny_dir):
+    assert json.loads((snr_dir / "pipeline_config.json").read_text())["snr_conditioning"] is True
+    codec = SCSICCodec(model_dir=snr_dir)
+    assert codec.snr_conditioned and "SNR-conditioned" in codec.description
+    msg = codec.encode(_images(2))
+    with pytest.raises(ValueError, match="SNR-conditioned: pass the receiver's CSI"):
+        codec.decode(msg)
+    from semcom.csi import CSI
+    z = msg.streams["z"].data
+    y = codec.decode(msg, CSI(snr_db=torch.tensor([3.0, 18.0])))
+    ref = codec.pipe.decode(z, num_inference_steps=2, generator=torch.Generator().manual_seed(0),
+                            snr_db=torch.tensor([3.0, 18.0]))
+    assert torch.equal(y, ref)
+    assert not torch.equal(y, codec.decode(msg, CSI.from_snr(18.0, 2)))
+    # block fading: the SNR after zero forcing (decoder_snr_db), as DeepJSCC's decoder gets it
+    faded = CSI(snr_db=torch.tensor([20.0, 20.0]), gain=torch.tensor([0.5 + 0j, 1.0 + 0j]))
+    expected = codec.pipe.decode(z, num_inference_steps=2, generator=torch.Generator().manual_seed(0),
+                                 snr_db=torch.tensor([20.0 + 20 * math.log10(0.5), 20.0]))
+    assert torch.equal(codec.decode(msg, faded), expected)
+    # a failed SNR estimate: decoded at the fallback, noted, not a crash
+    from semcom.codecs.sc_sic import FALLBACK_SNR_DB
+    y_nan = codec.decode(msg, CSI(snr_db=torch.tensor([float("nan"), 18.0])))
+    assert codec.last_repairs[0] == f"snr: estimate nan replaced by {FALLBACK_SNR_DB:g} dB"
+    assert codec.last_repairs[1] is None and codec.last_failures == [None, None]
+    assert torch.equal(y_nan[0], codec.decode(msg, CSI.from_snr(FALLBACK_SNR_DB, 2))[0])
+    with pytest.raises(ValueError, match="3 SNR values for a batch of 2"):
+        codec.decode(msg, CSI(snr_db=torch.tensor([1.0, 2.0, 3.0])))
+    # the pipeline refuses to guess; a Stage B without the condition ignores the SNR
+    with pytest.raises(ValueError, match="needs snr_db"):
+        codec.pipe.decode(z, num_inference_steps=1)
+    plain = SCSICCodec(model_dir=tiny_dir, steps=2)
+    assert not plain.snr_conditioned
+    assert torch.equal(plain.decode(msg), plain.decode(msg, CSI.from_snr(3.0, 2)))
+    # a replacement Stage B (the ablations) is taken as trained without the SNR unless told
+    swapped = SCSICCodec(model_dir=snr_dir, decoder_dir=tiny_dir / "decoder")
+    assert not swapped.snr_conditioned
+    assert get_codec(f"sc-sic:model_dir={snr_dir},snr_conditioning=false").snr_conditioned is False
+    assert get_codec(f"sc-sic:model_dir={tiny_dir},snr_conditioning=true").snr_conditioned is True
+    with pytest.raises(ValueError, match="snr_conditioning must be true or false"):
+        SCSICCodec(model_dir=snr_dir, snr_conditioning="maybe")
+
+
 def test_decode_counts_and_repairs_bad_embeddings(tiny_dir):
     codec = SCSICCodec(model_dir=tiny_dir, steps=2)
     msg = codec.encode(_images(4))

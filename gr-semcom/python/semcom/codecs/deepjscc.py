@@ -13,7 +13,7 @@ from typing import Optional
 
 import torch
 
-from ..csi import CSI
+from ..csi import CSI, decoder_snr_db
 from ..transport import ANALOG, Message, Stream
 from .base import SemanticCodec
 
@@ -23,23 +23,6 @@ TRAIN_SCRIPT = "scripts/train_deepjscc.py"
 def default_model_dir() -> Path:
     from .. import models_dir
     return Path(models_dir()) / "deepjscc"
-
-
-def decoder_snr_db(csi: Optional[CSI]) -> Optional[torch.Tensor]:
-    """SNR [B] in dB a receiver feeds an SNR-adaptive decoder.
-
-    With one fading gain per example (block fading, ``csi.gain`` [B], not yet equalised) the
-    zero-forced symbols have SNR ``snr_db + 10 log10 |h|^2``; otherwise (AWGN, per-symbol gains,
-    already equalised links) it is ``csi.snr_db``. ``None`` for ``csi=None``.
-    """
-    if csi is None:
-        return None
-    snr = torch.as_tensor(csi.snr_db, dtype=torch.float32).reshape(-1)
-    gain = csi.gain
-    if gain is not None and not csi.equalized and gain.dim() == 1 and gain.numel() == snr.numel():
-        power = gain.detach().abs().square().float().to(snr.device).clamp_min(1e-12)
-        snr = snr + 10.0 * torch.log10(power)
-    return snr
 
 
 class DeepJSCCCodec(SemanticCodec):

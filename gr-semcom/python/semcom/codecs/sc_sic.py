@@ -4,8 +4,10 @@ Cascade") as a :class:`SemanticCodec`.
 Transmitter: the semantic encoder (Stable Cascade's EfficientNet encoder layout) maps the image to
 an embedding [16, h, w], sent as ONE analog stream ``"z"`` (no quantisation or channel coding, as
 in the seed). Receiver: Stage B (``StableCascadeUNet``) samples Stage A latents conditioned on the
-received embedding, Stage A (``PaellaVQModel``) decodes them. The receiver uses no CSI (the seed:
-robustness comes only from fine-tuning Stage B on noisy embeddings).
+received embedding, Stage A (``PaellaVQModel``) decodes them. In the seed the receiver uses no CSI:
+robustness comes only from fine-tuning Stage B on noisy embeddings. An SNR-conditioned Stage B
+(``pipeline_config.json``: ``"snr_conditioning": true``; gr-semcom's shipped model) also takes the
+receiver's SNR, :func:`semcom.csi.decoder_snr_db` of the CSI given to :meth:`SCSICCodec.decode`.
 
 The seed's channel is ``awgn-real`` (real AWGN on the embedding at SNR = P / sigma^2); over complex
 channels the transport's ``AnalogMapper`` packs two reals per complex symbol at unit power.
@@ -28,13 +30,16 @@ from typing import Optional
 
 import torch
 
-from ..csi import CSI
+from ..csi import CSI, decoder_snr_db
 from ..transport import ANALOG, Message, Stream
 from .base import SemanticCodec
 
 # The encoder ends in BatchNorm2d(affine=False): the clean embedding has unit std per channel, so
 # |z| > 1000 (1000 x that std; still ~32 noise stds at -30 dB SNR, noise std 31.6) is damage.
 EMBEDDING_BOUND = 1e3
+# What an SNR-conditioned Stage B is told when the receiver's SNR estimate is not finite: the
+# bottom of its training range (it then leans least on the embedding).
+FALLBACK_SNR_DB = 1.0
 
 
 def default_model_dir() -> Path:
@@ -77,6 +82,10 @@ class SCSICCodec(SemanticCodec):
         A Stage B folder (``StableCascadeUNet`` config + safetensors) replacing the model's
         ``decoder/``, e.g. ``models/sc-sic/ablation/decoder`` (Stage B trained on clean embeddings
         only, the seed's Fig. 8a ablation).
+    snr_conditioning : bool, optional
+        Whether Stage B takes the receiver's SNR (then :meth:`decode` needs the CSI). Default: the
+        folder's ``pipeline_config.json``; with ``decoder_dir``, False (the shipped ablation and
+        pretrain Stage Bs were trained without the SNR).
     device : str
     """
 
@@ -85,7 +94,7 @@ class SCSICCodec(SemanticCodec):
 
     def __init__(self, model_dir=None, steps: Optional[int] = None, sampler: Optional[str] = None,
                  seed: Optional[int] = 0, decoder_dir=None, device: str = "cpu",
-                 decoder_subfolder: Optional[str] = None):
+                 decoder_subfolder: Optional[str] = None, snr_conditioning: Optional[bool] = None):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         from ..models.sc_sic.pipeline import SAMPLERS, load_component
@@ -97,6 +106,9 @@ class SCSICCodec(SemanticCodec):
         if decoder_dir is not None:
             from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
             self.pipe.decoder = load_component(StableCascadeUNet, Path(decoder_dir), "Stage B (decoder_dir)")
+            self.pipe.options["snr_conditioning"] = False
+        if snr_conditioning is not None:
+            self.pipe.options["snr_conditioning"] = _as_bool(snr_conditioning, "snr_conditioning")
         self.pipe = self.pipe.to(self.device)
         self.last_erased: list = []
         self.last_clipped: list = []
@@ -107,7 +119,13 @@ class SCSICCodec(SemanticCodec):
         self.sampler = sampler or self.pipe.options["sampler"]
         self.seed = None if seed is None else int(seed)
         self.description = f"SC-SIC, {self.sampler} sampler, {self.steps} Stage B steps" + (
+            ", SNR-conditioned" if self.snr_conditioned else "") + (
             f", Stage B from {decoder_dir}" if decoder_dir is not None else "")
+
+    @property
+    def snr_conditioned(self) -> bool:
+        """True if Stage B takes the receiver's SNR (:meth:`decode` then needs the CSI)."""
+        return self.pipe.snr_conditioned
 
     def embedding_shape(self, height: int, width: int) -> tuple:
         """Shape [16, h, w] of the embedding of an H x W image."""
@@ -149,10 +167,11 @@ class SCSICCodec(SemanticCodec):
         self.last_erased, self.last_clipped, self.last_repairs, self.last_failures = [], [], [], []
         if b == 0:
             return torch.zeros(0, 3, h, w)
+        snr, snr_repairs = self._receiver_snr(csi, b)
         z, erased, clipped = sanitize_embedding(z)
         gen = None if self.seed is None else torch.Generator(device=self.device).manual_seed(self.seed)
         images = self.pipe.decode(z.to(self.device), image_size=(h, w), num_inference_steps=self.steps,
-                                  sampler=self.sampler, generator=gen).float().cpu()
+                                  sampler=self.sampler, generator=gen, snr_db=snr).float().cpu()
         bad_out = (~torch.isfinite(images)).flatten(1).sum(1)
         images = torch.nan_to_num(images, nan=0.5, posinf=1.0, neginf=0.0).clamp(0, 1)
         n = z[0].numel()
@@ -160,9 +179,10 @@ class SCSICCodec(SemanticCodec):
             e, c = int(erased[i]), int(clipped[i])
             repairs = [f"{e} of {n} non-finite values erased"] * bool(e) + \
                       [f"{c} values clipped to +-{EMBEDDING_BOUND:g}"] * bool(c)
+            notes = (["embedding: " + ", ".join(repairs)] if repairs else []) + snr_repairs[i:i + 1] * bool(snr_repairs[i])
             self.last_erased.append(e)
             self.last_clipped.append(c)
-            self.last_repairs.append("embedding: " + ", ".join(repairs) if repairs else None)
+            self.last_repairs.append("; ".join(notes) if notes else None)
             if e == n:
                 self.last_failures.append(f"embedding: all {n} values non-finite")
             elif int(bad_out[i]):
@@ -170,6 +190,38 @@ class SCSICCodec(SemanticCodec):
             else:
                 self.last_failures.append(None)
         return images
+
+
+    def _receiver_snr(self, csi: Optional[CSI], batch: int):
+        """``(snr_db [B] or None, notes [B])``: the SNR an SNR-conditioned Stage B is given. A
+        non-finite estimate is replaced by :data:`FALLBACK_SNR_DB` and noted."""
+        if not self.snr_conditioned:
+            return None, [None] * batch
+        snr = decoder_snr_db(csi)
+        if snr is None:
+            raise ValueError("this SC-SIC Stage B is SNR-conditioned: pass the receiver's CSI "
+                             "(e.g. CSI.from_snr(snr_db, batch)) to decode()")
+        snr = snr.reshape(-1)
+        if snr.numel() == 1:
+            snr = snr.expand(batch)
+        if snr.numel() != batch:
+            raise ValueError(f"the CSI holds {snr.numel()} SNR values for a batch of {batch} embeddings")
+        bad = ~torch.isfinite(snr)
+        notes = [f"snr: estimate {float(v)} replaced by {FALLBACK_SNR_DB:g} dB" if flag else None
+                 for v, flag in zip(snr.tolist(), bad.tolist())]
+        return torch.where(bad, torch.full_like(snr, FALLBACK_SNR_DB), snr), notes
+
+
+def _as_bool(value, name: str) -> bool:
+    """A bool from a bool or the strings true/false/1/0 (codec specs pass strings)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
 def sanitize_embedding(z: torch.Tensor, bound: float = EMBEDDING_BOUND):

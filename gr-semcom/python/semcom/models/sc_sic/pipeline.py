@@ -46,7 +46,8 @@ NUM_TRAIN_TIMESTEPS = 1000
 SAMPLERS = ("wuerstchen", "ddim", "dpm")
 SCHEDULER_CLASSES = {"DDPMWuerstchenScheduler": DDPMWuerstchenScheduler, "DDIMScheduler": DDIMScheduler,
                      "DPMSolverMultistepScheduler": DPMSolverMultistepScheduler}
-DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0, "image_size": None}
+DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0, "image_size": None,
+            "snr_conditioning": False}
 FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json records none
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
@@ -136,13 +137,16 @@ def sampler_name(scheduler) -> str:
 
 # ---------------------------------------------------------------------------------- loss
 def diffusion_loss(vqgan, effnet, decoder, images, snr_db=None, generator=None, train_effnet=True,
-                   effnet_input_scale: float = 1.0):
+                   effnet_input_scale: float = 1.0, snr_conditioning: bool = False):
     """Noise-prediction MSE of Stage B (the seed's Eq. 3) on a batch of images in [0, 1].
 
     The target latents are Stage A's unquantised latents / scale_factor; the condition is the
-    encoder's embedding, through ``awgn-real`` at ``snr_db`` [B] when given (fine-tuning).
+    encoder's embedding, through ``awgn-real`` at ``snr_db`` [B] when given (fine-tuning), and with
+    ``snr_conditioning`` that SNR as well (Stage B's ``sca`` input, see :mod:`.stage_b`).
     Returns ``(loss, parts)``.
     """
+    if snr_conditioning and snr_db is None:
+        raise ValueError("snr_conditioning needs snr_db (the SNR the embedding was sent at)")
     with torch.no_grad():
         x0 = stage_a.from_vqgan(vqgan, stage_a.encode_latents(vqgan, images))
     with torch.set_grad_enabled(train_effnet and torch.is_grad_enabled()):
@@ -155,7 +159,7 @@ def diffusion_loss(vqgan, effnet, decoder, images, snr_db=None, generator=None, 
     ac = alpha_cumprod(t).view(b, 1, 1, 1)
     eps = torch.randn(x0.shape, generator=generator)
     xt = ac.sqrt() * x0 + (1 - ac).sqrt() * eps
-    pred = predict_noise(decoder, xt, t, z)
+    pred = predict_noise(decoder, xt, t, z, snr_db=snr_db if snr_conditioning else None)
     loss = F.mse_loss(pred, eps)
     return loss, {"mse": float(loss.detach()), "z_std": float(z.detach().std())}
 
@@ -237,11 +241,13 @@ class SCSICPipeline(DiffusionPipeline):
 
     @classmethod
     def from_parts(cls, vqgan, effnet, decoder, sampler: str = "wuerstchen", steps: int = 10,
-                   effnet_input_scale: float = 1.0, image_size: int | None = None):
-        """``image_size``: the side the models were trained at (saved in ``pipeline_config.json``)."""
+                   effnet_input_scale: float = 1.0, image_size: int | None = None, snr_conditioning: bool = False):
+        """``image_size``: the side the models were trained at; ``snr_conditioning``: Stage B was
+        trained with the SNR as input (both saved in ``pipeline_config.json``)."""
         return cls(vqgan, effnet, decoder, make_scheduler(sampler),
                    {"sampler": sampler, "num_inference_steps": int(steps), "effnet_input_scale": effnet_input_scale,
-                    "image_size": None if image_size is None else int(image_size)})
+                    "image_size": None if image_size is None else int(image_size),
+                    "snr_conditioning": bool(snr_conditioning)})
 
     # ------------------------------------------------------------------ folders
     def save_pretrained(self, folder, **_):
@@ -334,6 +340,11 @@ class SCSICPipeline(DiffusionPipeline):
             raise ValueError(f"SC-SIC needs image sides that are multiples of the encoder's stride {d}{scaled}, "
                              f"got {height}x{width}")
 
+    @property
+    def snr_conditioned(self) -> bool:
+        """True if Stage B takes the receiver's SNR (``snr_conditioning`` option): :meth:`decode` needs it."""
+        return self.options.get("snr_conditioning") is True
+
     def default_image_size(self, embedding: torch.Tensor) -> tuple:
         d = self.effnet.downscale / self.effnet_input_scale
         return (int(round(embedding.shape[-2] * d)), int(round(embedding.shape[-1] * d)))
@@ -348,8 +359,16 @@ class SCSICPipeline(DiffusionPipeline):
     @torch.no_grad()
     def decode(self, embedding: torch.Tensor, image_size=None, num_inference_steps: int | None = None,
                sampler: str | None = None, generator: torch.Generator | None = None,
-               return_latents: bool = False) -> torch.Tensor:
-        """(Received) embedding -> images [B, 3, H, W] in [0, 1] by Stage B sampling + Stage A decode."""
+               return_latents: bool = False, snr_db=None) -> torch.Tensor:
+        """(Received) embedding -> images [B, 3, H, W] in [0, 1] by Stage B sampling + Stage A decode.
+
+        ``snr_db`` (a number or [B], dB): the SNR the embedding was received at; required by an
+        SNR-conditioned Stage B (:attr:`snr_conditioned`), ignored by any other."""
+        if not self.snr_conditioned:
+            snr_db = None
+        elif snr_db is None:
+            raise ValueError("this SC-SIC Stage B is SNR-conditioned (pipeline_config.json: snr_conditioning): "
+                             "decode needs snr_db, the SNR the embedding was received at")
         self.decoder.eval()
         self.vqgan.eval()
         steps = int(num_inference_steps or self.options.get("num_inference_steps", 10))
@@ -372,14 +391,14 @@ class SCSICPipeline(DiffusionPipeline):
         if isinstance(scheduler, DDPMWuerstchenScheduler):
             for t in scheduler.timesteps[:-1]:
                 ratio = t.expand(b)
-                eps = predict_noise(self.decoder, latents, ratio, embedding)
+                eps = predict_noise(self.decoder, latents, ratio, embedding, snr_db)
                 latents = scheduler.step(eps, ratio, latents, generator=generator).prev_sample
         else:
             ac = scheduler.alphas_cumprod
             for t in scheduler.timesteps:
                 ratio = ratio_from_alpha_cumprod(ac[int(t)]).to(latents.device).expand(b)
                 x_in = scheduler.scale_model_input(latents, t)
-                eps = predict_noise(self.decoder, x_in, ratio, embedding)
+                eps = predict_noise(self.decoder, x_in, ratio, embedding, snr_db)
                 latents = scheduler.step(eps, t, latents, generator=generator).prev_sample
         if return_latents:
             return latents

@@ -6,6 +6,11 @@ Stable Cascade's Stage B is a ``StableCascadeUNet`` that denoises Stage A latent
 the input embedding), a pooled CLIP text embedding (``clip_text_pooled``) and the timestep ratio.
 SC-SIC drops the text: :func:`predict_noise` passes zeros for ``clip_text_pooled``.
 
+An SNR-conditioned Stage B (``pipeline_config.json``: ``"snr_conditioning": true``) also gets the
+receiver's SNR through Stable Cascade's ``sca`` timestep condition (embedded like the timestep ratio
+and added by every ``SDCascadeTimestepBlock``): :func:`snr_condition` maps dB to [0, 1]. A Stage B
+without it gets ``sca`` = 0, as in training.
+
 :data:`STABLE_CASCADE_LITE_CONFIG` is the published Stage B lite configuration (for reference:
 :func:`semcom.models.sc_sic.upstream.load_stable_cascade` reads the config.json of the folder it
 loads); :func:`tiny_decoder_config` the small one trained here on CPU (two levels, patch size 1).
@@ -56,11 +61,46 @@ def make_decoder(c_hidden=(64, 128), c_cond: int = 64, **kw) -> StableCascadeUNe
     return StableCascadeUNet(**tiny_decoder_config(c_hidden, c_cond, **kw))
 
 
+SNR_CONDITION_MAX_DB = 40.0  # snr_condition: 0 dB -> 0, 40 dB and above -> 1
+
+
+def snr_condition(snr_db, batch: int, device=None) -> torch.Tensor:
+    """The ``sca`` value [B] in [0, 1] of an SNR in dB (a number or [B]): SNR / 40 dB, clamped."""
+    snr = torch.as_tensor(snr_db, dtype=torch.float32, device=device).reshape(-1)
+    if snr.numel() == 1:
+        snr = snr.expand(batch)
+    if snr.numel() != batch:
+        raise ValueError(f"snr_db has {snr.numel()} values for a batch of {batch}")
+    if not torch.isfinite(snr).all():
+        raise ValueError(f"snr_db must be finite, got {snr.tolist()}")
+    return (snr / SNR_CONDITION_MAX_DB).clamp(0.0, 1.0)
+
+
+class _BatchedCondition(torch.Tensor):
+    """A plain tensor whose truth value is True: diffusers 0.36's ``StableCascadeUNet.forward``
+    selects ``sca`` by ``sca or torch.zeros_like(...)``, which raises on a batch of several values.
+    Operations on it return ordinary tensors (torch-function dispatch disabled)."""
+
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
+    def __bool__(self):
+        return True
+
+
 def predict_noise(decoder: StableCascadeUNet, sample: torch.Tensor, timestep_ratio: torch.Tensor,
-                  embedding: torch.Tensor) -> torch.Tensor:
-    """Stage B's noise prediction, conditioned on the (received) embedding, no text."""
+                  embedding: torch.Tensor, snr_db=None) -> torch.Tensor:
+    """Stage B's noise prediction, conditioned on the (received) embedding, no text.
+
+    ``snr_db`` (a number or [B], dB): the SNR condition of an SNR-conditioned Stage B
+    (:func:`snr_condition` through ``sca``); ``None`` passes ``sca`` = 0, as a Stage B trained
+    without it saw."""
     b = sample.shape[0]
     clip = sample.new_zeros(b, 1, decoder.config.clip_text_pooled_in_channels)
     ratio = torch.as_tensor(timestep_ratio, dtype=sample.dtype, device=sample.device).reshape(-1).expand(b)
-    return decoder(sample=sample, timestep_ratio=ratio, clip_text_pooled=clip, effnet=embedding,
+    sca = None
+    if snr_db is not None:
+        if "sca" not in decoder.config.timestep_conditioning_type:
+            raise ValueError("this Stage B has no 'sca' timestep condition to take the SNR")
+        sca = snr_condition(snr_db, b, sample.device).to(sample.dtype).as_subclass(_BatchedCondition)
+    return decoder(sample=sample, timestep_ratio=ratio, clip_text_pooled=clip, effnet=embedding, sca=sca,
                    return_dict=False)[0]
