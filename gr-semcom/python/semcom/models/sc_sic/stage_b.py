@@ -8,7 +8,7 @@ SC-SIC drops the text: :func:`predict_noise` passes zeros for ``clip_text_pooled
 
 An SNR-conditioned Stage B (``pipeline_config.json``: ``"snr_conditioning": true``) also gets the
 receiver's SNR through Stable Cascade's ``sca`` timestep condition (embedded like the timestep ratio
-and added by every ``SDCascadeTimestepBlock``): :func:`snr_condition` maps dB to [0, 1]. A Stage B
+and added by every ``SDCascadeTimestepBlock``): :func:`snr_condition` maps dB to it. A Stage B
 without it gets ``sca`` = 0, as in training.
 
 :data:`STABLE_CASCADE_LITE_CONFIG` is the published Stage B lite configuration (for reference:
@@ -61,11 +61,16 @@ def make_decoder(c_hidden=(64, 128), c_cond: int = 64, **kw) -> StableCascadeUNe
     return StableCascadeUNet(**tiny_decoder_config(c_hidden, c_cond, **kw))
 
 
-SNR_CONDITION_MAX_DB = 40.0  # snr_condition: 0 dB -> 0, 40 dB and above -> 1
+SNR_CONDITION_MAX_DB = 40.0  # snr_condition saturates here (and at 0 dB below)
+# sca is embedded like the timestep ratio, by sinusoids of up to 10^4 rad per unit: at 1e-3 per 40 dB
+# the fastest one turns through 10 rad over 0-40 dB, so the embedding is smooth in the SNR (at 1 per
+# 40 dB it would be noise-like, and Stage B could not interpolate between training SNRs)
+SCA_AT_MAX_SNR = 1e-3
 
 
 def snr_condition(snr_db, batch: int, device=None) -> torch.Tensor:
-    """The ``sca`` value [B] in [0, 1] of an SNR in dB (a number or [B]): SNR / 40 dB, clamped."""
+    """The ``sca`` value [B] of an SNR in dB (a number or [B]): SNR / 40 dB clamped to [0, 1],
+    times :data:`SCA_AT_MAX_SNR`."""
     snr = torch.as_tensor(snr_db, dtype=torch.float32, device=device).reshape(-1)
     if snr.numel() == 1:
         snr = snr.expand(batch)
@@ -73,12 +78,13 @@ def snr_condition(snr_db, batch: int, device=None) -> torch.Tensor:
         raise ValueError(f"snr_db has {snr.numel()} values for a batch of {batch}")
     if not torch.isfinite(snr).all():
         raise ValueError(f"snr_db must be finite, got {snr.tolist()}")
-    return (snr / SNR_CONDITION_MAX_DB).clamp(0.0, 1.0)
+    return (snr / SNR_CONDITION_MAX_DB).clamp(0.0, 1.0) * SCA_AT_MAX_SNR
 
 
 class _BatchedCondition(torch.Tensor):
     """A plain tensor whose truth value is True: diffusers 0.36's ``StableCascadeUNet.forward``
-    selects ``sca`` by ``sca or torch.zeros_like(...)``, which raises on a batch of several values.
+    selects ``sca`` by ``sca or torch.zeros_like(...)``, which raises on a batch of several values
+    (reported upstream: huggingface/diffusers#13589, "sca/crp condition").
     Operations on it return ordinary tensors (torch-function dispatch disabled)."""
 
     __torch_function__ = torch._C._disabled_torch_function_impl
