@@ -399,7 +399,7 @@ def test_snr_condition_reaches_every_example_through_sca():
                           torch.tensor([0.0, 0.5, 1.0]) * stage_b.SCA_AT_MAX_SNR)
     with pytest.raises(ValueError, match="finite"):
         stage_b.snr_condition(float("nan"), 1)
-    with pytest.raises(ValueError, match="2 values for a batch of 3"):
+    with pytest.raises(ValueError, match="2 SNR values for a batch of 3"):
         stage_b.snr_condition([1.0, 2.0], 3)
     with pytest.raises(ValueError, match="no 'sca'"):
         stage_b.predict_noise(_tiny_decoder(timestep_conditioning_type=[]), x, t, z, snr_db=5.0)

@@ -62,3 +62,16 @@ def decoder_snr_db(csi: Optional[CSI]) -> Optional[torch.Tensor]:
         power = gain.detach().abs().square().float().to(snr.device).clamp_min(1e-12)
         snr = snr + 10.0 * torch.log10(power)
     return snr
+
+
+def snr_per_example(snr_db, batch: int, device=None, allow_nonfinite: bool = False) -> torch.Tensor:
+    """``snr_db`` (a number or [B], dB) as float32 [B]: a single value is broadcast to the batch.
+    ValueError for another number of values, or for NaN / Inf unless ``allow_nonfinite``."""
+    snr = torch.as_tensor(snr_db, dtype=torch.float32, device=device).reshape(-1)
+    if snr.numel() == 1:
+        snr = snr.expand(batch)
+    if snr.numel() != batch:
+        raise ValueError(f"{snr.numel()} SNR values for a batch of {batch}")
+    if not allow_nonfinite and not torch.isfinite(snr).all():
+        raise ValueError(f"the SNR must be finite, got {snr.tolist()}")
+    return snr

@@ -13,7 +13,7 @@ from typing import Optional
 
 import torch
 
-from ..csi import CSI, decoder_snr_db
+from ..csi import CSI, decoder_snr_db, snr_per_example
 from ..transport import ANALOG, Message, Stream
 from .base import SemanticCodec
 
@@ -70,12 +70,7 @@ class DeepJSCCCodec(SemanticCodec):
         if snr_db is None:
             raise ValueError("this DeepJSCC model is SNR-adaptive: pass a CSI with the SNR "
                              "(e.g. CSI.from_snr(snr_db, batch)) to encode() and decode()")
-        snr = torch.as_tensor(snr_db, dtype=torch.float32).reshape(-1)
-        if snr.numel() == 1:
-            snr = snr.expand(batch)
-        if snr.numel() != batch:
-            raise ValueError(f"the CSI holds {snr.numel()} SNR values for a batch of {batch} images")
-        return snr.to(self.device)
+        return snr_per_example(snr_db, batch, allow_nonfinite=True).to(self.device)
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor, csi: Optional[CSI] = None) -> Message:

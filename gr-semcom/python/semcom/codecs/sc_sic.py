@@ -5,9 +5,10 @@ Transmitter: the semantic encoder (Stable Cascade's EfficientNet encoder layout)
 an embedding [16, h, w], sent as ONE analog stream ``"z"`` (no quantisation or channel coding, as
 in the seed). Receiver: Stage B (``StableCascadeUNet``) samples Stage A latents conditioned on the
 received embedding, Stage A (``PaellaVQModel``) decodes them. In the seed the receiver uses no CSI:
-robustness comes only from fine-tuning Stage B on noisy embeddings. An SNR-conditioned Stage B
-(``pipeline_config.json``: ``"snr_conditioning": true``; gr-semcom's shipped model) also takes the
-receiver's SNR, :func:`semcom.csi.decoder_snr_db` of the CSI given to :meth:`SCSICCodec.decode`.
+robustness comes only from fine-tuning Stage B on noisy embeddings, and the shipped model does the
+same. A Stage B fine-tuned with the SNR as input (``pipeline_config.json``: ``"snr_conditioning":
+true``; ``scripts/train_sc_sic.py finetune --snr-conditioning``) also takes the receiver's SNR,
+:func:`semcom.csi.decoder_snr_db` of the CSI given to :meth:`SCSICCodec.decode`.
 
 The seed's channel is ``awgn-real`` (real AWGN on the embedding at SNR = P / sigma^2); over complex
 channels the transport's ``AnalogMapper`` packs two reals per complex symbol at unit power.
@@ -30,7 +31,7 @@ from typing import Optional
 
 import torch
 
-from ..csi import CSI, decoder_snr_db
+from ..csi import CSI, decoder_snr_db, snr_per_example
 from ..transport import ANALOG, Message, Stream
 from .base import SemanticCodec
 
@@ -179,7 +180,8 @@ class SCSICCodec(SemanticCodec):
             e, c = int(erased[i]), int(clipped[i])
             repairs = [f"{e} of {n} non-finite values erased"] * bool(e) + \
                       [f"{c} values clipped to +-{EMBEDDING_BOUND:g}"] * bool(c)
-            notes = (["embedding: " + ", ".join(repairs)] if repairs else []) + snr_repairs[i:i + 1] * bool(snr_repairs[i])
+            notes = (["embedding: " + ", ".join(repairs)] if repairs else []) + \
+                    ([snr_repairs[i]] if snr_repairs[i] else [])
             self.last_erased.append(e)
             self.last_clipped.append(c)
             self.last_repairs.append("; ".join(notes) if notes else None)
@@ -191,7 +193,6 @@ class SCSICCodec(SemanticCodec):
                 self.last_failures.append(None)
         return images
 
-
     def _receiver_snr(self, csi: Optional[CSI], batch: int):
         """``(snr_db [B] or None, notes [B])``: the SNR an SNR-conditioned Stage B is given. A
         non-finite estimate is replaced by :data:`FALLBACK_SNR_DB` and noted."""
@@ -201,11 +202,7 @@ class SCSICCodec(SemanticCodec):
         if snr is None:
             raise ValueError("this SC-SIC Stage B is SNR-conditioned: pass the receiver's CSI "
                              "(e.g. CSI.from_snr(snr_db, batch)) to decode()")
-        snr = snr.reshape(-1)
-        if snr.numel() == 1:
-            snr = snr.expand(batch)
-        if snr.numel() != batch:
-            raise ValueError(f"the CSI holds {snr.numel()} SNR values for a batch of {batch} embeddings")
+        snr = snr_per_example(snr, batch, allow_nonfinite=True)
         bad = ~torch.isfinite(snr)
         notes = [f"snr: estimate {float(v)} replaced by {FALLBACK_SNR_DB:g} dB" if flag else None
                  for v, flag in zip(snr.tolist(), bad.tolist())]

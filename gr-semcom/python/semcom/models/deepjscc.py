@@ -25,6 +25,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
+from ..csi import snr_per_example
+
 # The SNR enters the AF modules as snr_db / SNR_SCALE_DB, clamped to [SNR_MIN_DB, SNR_MAX_DB].
 SNR_SCALE_DB = 10.0
 SNR_MIN_DB, SNR_MAX_DB = -30.0, 50.0
@@ -136,13 +138,7 @@ class DeepJSCC(ModelMixin, ConfigMixin):
             return None
         if snr_db is None:
             raise ValueError("this DeepJSCC model is SNR-adaptive: snr_db is required")
-        snr = torch.as_tensor(snr_db, dtype=torch.float32, device=device).reshape(-1)
-        if snr.numel() == 1:
-            snr = snr.expand(batch)
-        if snr.numel() != batch:
-            raise ValueError(f"snr_db has {snr.numel()} values for a batch of {batch}")
-        if not torch.isfinite(snr).all():
-            raise ValueError("snr_db holds NaN or Inf values")
+        snr = snr_per_example(snr_db, batch, device)
         return snr.clamp(SNR_MIN_DB, SNR_MAX_DB) / SNR_SCALE_DB
 
     # ------------------------------------------------------------------ network

@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
 
+from ...csi import snr_per_example
+
 RES = "SDCascadeResBlock"
 TS = "SDCascadeTimestepBlock"
 ATTN = "SDCascadeAttnBlock"
@@ -71,13 +73,7 @@ SCA_AT_MAX_SNR = 1e-3
 def snr_condition(snr_db, batch: int, device=None) -> torch.Tensor:
     """The ``sca`` value [B] of an SNR in dB (a number or [B]): SNR / 40 dB clamped to [0, 1],
     times :data:`SCA_AT_MAX_SNR`."""
-    snr = torch.as_tensor(snr_db, dtype=torch.float32, device=device).reshape(-1)
-    if snr.numel() == 1:
-        snr = snr.expand(batch)
-    if snr.numel() != batch:
-        raise ValueError(f"snr_db has {snr.numel()} values for a batch of {batch}")
-    if not torch.isfinite(snr).all():
-        raise ValueError(f"snr_db must be finite, got {snr.tolist()}")
+    snr = snr_per_example(snr_db, batch, device)
     return (snr / SNR_CONDITION_MAX_DB).clamp(0.0, 1.0) * SCA_AT_MAX_SNR
 
 
