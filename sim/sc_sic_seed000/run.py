@@ -124,17 +124,22 @@ def examples_png(images, path, snr=20.0):
     with torch.no_grad():
         a = decode_latents(codec.pipe.vqgan, encode_latents(codec.pipe.vqgan, images)).clamp(0, 1)
     arr = torch.cat([torch.cat(list(r), dim=2) for r in (images, a, y)], dim=1)
-    Image.fromarray((arr.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(path)
-    save_as_palette_png(path)
+    save_palette_png(Image.fromarray((arr.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)), path)
 
 
-def save_as_palette_png(path):
-    """Re-save a photo grid as a 256-colour dithered PNG: a third of the bytes of RGB, so that
-    re-runs do not grow the repository by megabytes each."""
+def save_palette_png(image, path):
+    """Save a photo grid (a PIL image) as a 256-colour dithered PNG: a third of the bytes of RGB,
+    so that re-runs do not grow the repository by megabytes each."""
+    from PIL import Image
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                  dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
+
+
+def resave_as_palette_png(path):
+    """:func:`save_palette_png` for a grid another module already wrote to ``path``."""
     from PIL import Image
     with Image.open(path) as im:
-        rgb = im.convert("RGB")
-    rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
+        save_palette_png(im, path)
 
 
 def plot_curves(results, schemes, path, metrics, labels=None):
@@ -249,7 +254,7 @@ def main(argv=None):
                            metrics=["psnr", "ssim", "lpips"], set_metrics=set_metrics)
         _average_set_metrics_over_runs(results)
         if "grid" in save(results, HERE):
-            save_as_palette_png(HERE / "grid.png")
+            resave_as_palette_png(HERE / "grid.png")
     fig4 = [s for s in schemes if s not in (abl_spec, pre_spec)]
     plot_curves(results, fig4, HERE / "fig4.png", ["psnr", "ssim", "lpips"] + list(set_metrics), labels)
     plot_curves(results, ["sc-sic", pre_spec, abl_spec], HERE / "fig8a.png", ["psnr", "ssim", "lpips"] + list(set_metrics),

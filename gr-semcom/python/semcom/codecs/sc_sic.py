@@ -108,8 +108,10 @@ class SCSICCodec(SemanticCodec):
             from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
             self.pipe.decoder = load_component(StableCascadeUNet, Path(decoder_dir), "Stage B (decoder_dir)")
             self.pipe.options["snr_conditioning"] = False
-        if snr_conditioning is not None:
-            self.pipe.options["snr_conditioning"] = _as_bool(snr_conditioning, "snr_conditioning")
+        if snr_conditioning is not None:  # a bool, or 0 / 1 as codec specs may parse it
+            if snr_conditioning not in (True, False):
+                raise ValueError(f"snr_conditioning must be true or false, got {snr_conditioning!r}")
+            self.pipe.options["snr_conditioning"] = bool(snr_conditioning)
         self.pipe = self.pipe.to(self.device)
         self.last_erased: list = []
         self.last_clipped: list = []
@@ -207,18 +209,6 @@ class SCSICCodec(SemanticCodec):
         notes = [f"snr: estimate {float(v)} replaced by {FALLBACK_SNR_DB:g} dB" if flag else None
                  for v, flag in zip(snr.tolist(), bad.tolist())]
         return torch.where(bad, torch.full_like(snr, FALLBACK_SNR_DB), snr), notes
-
-
-def _as_bool(value, name: str) -> bool:
-    """A bool from a bool or the strings true/false/1/0 (codec specs pass strings)."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no"):
-        return False
-    raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
 def sanitize_embedding(z: torch.Tensor, bound: float = EMBEDDING_BOUND):
