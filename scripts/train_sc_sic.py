@@ -18,7 +18,9 @@ Four stages, each its own run directory under ``$SEMCOM_RUNS/sc-sic/<stage>`` (d
               embeddings only (the seed's Fig. 8a).
 
 Checkpoints: safetensors (model, AdamW state, RNG states) + state.json every --ckpt-minutes.
-Exports: Stable Cascade's diffusers folder layout (``vqgan/``, ``effnet/``, ``decoder/``,
+``--ema-decay D`` keeps an exponential moving average of the trained weights (diffusers' ``EMAModel``;
+switched on when a run is continued, it starts from the current weights) and exports it instead of
+the last weights; the checkpoint keeps both. Exports: Stable Cascade's diffusers folder layout (``vqgan/``, ``effnet/``, ``decoder/``,
 ``scheduler/``, ``pipeline_config.json``) with a model card README.md and loss.png; ``--out`` copies
 the export there too (the shipped model is the finetune export in ``models/sc-sic``).
 
@@ -46,7 +48,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from semcom.training import load_checkpoint, save_checkpoint  # noqa: E402
+from semcom.training import load_checkpoint, load_ema, save_checkpoint  # noqa: E402
 
 STAGES = ("stage-a", "pretrain", "finetune", "ablation")
 TRAINED = {"stage-a": ("vqgan",), "pretrain": ("effnet", "decoder"), "finetune": ("decoder",),
@@ -212,6 +214,9 @@ def write_card(out: Path, args, models, state, metrics, n_test, root):
               f"- steps: {state['step']}, wall time {state['train_seconds'] / 60:.1f} min on {state.get('threads', 1)} "
               "CPU thread(s) (shared machine)",
               f"- AdamW lr {args.lr:g} (cosine decay to 10 %), weight decay {args.wd:g}, grad clip {args.clip:g}"]
+    if state.get("ema_decay") is not None:
+        lines.append(f"- exported weights: exponential moving average (diffusers' `EMAModel`, decay "
+                     f"{state['ema_decay']:g} with its warm-up) of the steps after step {state['ema_start']}")
     if args.stage == "stage-a":
         lines.append(f"- loss: MSE + {args.lpips_weight:g} LPIPS(alex) + VQ (beta 0.25); decoder fed the "
                      "straight-through quantised latent for half of each batch, the unquantised one otherwise")
@@ -281,6 +286,9 @@ def parse_args(argv):
     p.add_argument("--snr-conditioning", action="store_true",
                    help="finetune: Stage B also gets the SNR it was sent at (its 'sca' input); the "
                         "export's pipeline_config.json records it and decoding then needs the SNR")
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="export an exponential moving average of the trained weights with this decay "
+                        "(e.g. 0.999; diffusers' EMAModel warm-up); default: the last weights")
     p.add_argument("--schedule-start", type=int, default=0,
                    help="step where the cosine lr schedule starts (to continue a finished run with a new schedule)")
     p.add_argument("--eval-steps", type=int, default=10,
@@ -348,6 +356,14 @@ def main(argv=None):
         if argv != state["argv"]:
             state["commands"].append(argv)
         state["argv"] = argv
+    if args.ema_decay is None and state.get("ema_decay") is not None:
+        raise SystemExit(f"this run keeps a moving average of its weights (decay {state['ema_decay']:g}); "
+                         f"continue it with --ema-decay {state['ema_decay']:g}")
+    ema = None
+    if args.ema_decay is not None:
+        ema = load_ema(run_dir, trained, args.ema_decay)
+        state.setdefault("ema_start", state["step"])
+        state["ema_decay"] = args.ema_decay
     start = time.time()
     last_ckpt = time.time()
     window, chunk_index, crops = [], None, None
@@ -374,6 +390,8 @@ def main(argv=None):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, args.clip)
         opt.step()
+        for name, average in (ema or {}).items():
+            average.step(trained[name].parameters())
         state["step"] += 1
         state["train_seconds"] += time.time() - t0
         window.append(float(loss.detach()))
@@ -385,10 +403,12 @@ def main(argv=None):
             bar.set_postfix(loss=f"{mean:.4f}", **{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in parts.items()})
             window = []
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
-            save_checkpoint(run_dir, trained, opt, state, gens)
+            save_checkpoint(run_dir, trained, opt, state, gens, ema)
             last_ckpt = time.time()
     bar.close()
-    save_checkpoint(run_dir, trained, opt, state, gens)
+    save_checkpoint(run_dir, trained, opt, state, gens, ema)
+    for name, average in (ema or {}).items():
+        average.copy_to(trained[name].parameters())  # the export holds the average
     print(f"{args.stage}: step {state['step']}, {state['train_seconds'] / 60:.1f} min trained", flush=True)
     if not args.no_export:
         export(args, models, state, run_dir, root)

@@ -68,9 +68,14 @@ def table1(size: int, scsic_shape: tuple) -> list:
     return rows
 
 
-def predictability_table(specs, images, snrs, n=25, seed=0) -> list:
+def predictability_table(specs, images, snrs, n=25, seed=0, measure_sizes=()) -> list:
     """Each image sent ``n`` times, each a separate transmission (batch of one: a codec with a fixed
-    sampling seed decodes every run with the same sampling noise, as it would in use)."""
+    sampling seed decodes every run with the same sampling noise, as it would in use).
+
+    Pairwise LPIPS is measured on the decodes as they are and, for each of ``measure_sizes``
+    smaller than the images, on the same decodes downsampled to that size (antialiased bilinear):
+    one row per (scheme, SNR, measured size)."""
+    import torch.nn.functional as F
     from semcom.channels import get_channel
     from semcom.codecs import get_codec
     from semcom.csi import CSI
@@ -82,20 +87,39 @@ def predictability_table(specs, images, snrs, n=25, seed=0) -> list:
     jobs = [(spec, snr) for spec in specs for snr in snrs]
     for spec, snr in tqdm(jobs, desc="Table 2", unit="point", mininterval=10):
         codec = codecs[spec]
-        means, stds = [], []
+        size = images.shape[-1]
+        sizes = [size] + sorted({int(m) for m in measure_sizes if int(m) < size}, reverse=True)
+        means, stds = {m: [] for m in sizes}, {m: [] for m in sizes}
         for i in range(images.shape[0]):
             gen = torch.Generator().manual_seed(seed + i)
             torch.manual_seed(seed + i)
             channel = get_channel("awgn-real", generator=gen)
             msg = codec.encode(images[i:i + 1], CSI.from_snr(snr, 1))
             dec = torch.cat([codec.decode(*send_message(msg, channel, snr)) for _ in range(n)])
-            m, s = predictability(dec)
-            means.append(m)
-            stds.append(s)
-        out.append({"scheme": spec, "snr_db": snr, "runs": n, "images": images.shape[0],
-                    "lpips_pairwise_mean": float(np.mean(means)), "lpips_pairwise_std": float(np.mean(stds))})
-        print(f"predictability {spec} at {snr:g} dB: {out[-1]['lpips_pairwise_mean']:.4f} +- {out[-1]['lpips_pairwise_std']:.4f}",
-              flush=True)
+            for m in sizes:
+                small = dec if m == size else F.interpolate(dec, size=(m, m), mode="bilinear", antialias=True)
+                mean, std = predictability(small)
+                means[m].append(mean)
+                stds[m].append(std)
+        for m in sizes:
+            out.append({"scheme": spec, "snr_db": snr, "runs": n, "images": images.shape[0], "measured_px": m,
+                        "lpips_pairwise_mean": float(np.mean(means[m])), "lpips_pairwise_std": float(np.mean(stds[m]))})
+            print(f"predictability {spec} at {snr:g} dB, measured at {m} px: {out[-1]['lpips_pairwise_mean']:.4f} "
+                  f"+- {out[-1]['lpips_pairwise_std']:.4f}", flush=True)
+    return out
+
+
+def paired_differences(results, scheme, reference, metric="lpips") -> list:
+    """Per SNR: mean and standard error of ``metric`` of ``scheme`` minus ``reference`` over the
+    (image, run) pairs of ``results`` (both decoded the same channel and sampling noise draws)."""
+    rows = {(r["scheme"], r["snr_db"], r["image"], r["run"]): r[metric] for r in results["rows"]}
+    out = []
+    for snr in results["settings"]["snrs"]:
+        diff = np.array([v - rows[(reference, s, i, k)] for (name, s, i, k), v in rows.items()
+                         if name == scheme and s == snr and (reference, s, i, k) in rows])
+        out.append({"snr_db": snr, "pairs": int(diff.size), "mean": float(diff.mean()),
+                    "stderr": float(diff.std(ddof=1) / math.sqrt(diff.size)) if diff.size > 1 else float("nan"),
+                    "wins": int((diff < 0).sum())})
     return out
 
 
@@ -180,7 +204,8 @@ def _channel_uses(spec, image) -> int:
 def table2_only(args, snrs):
     size = args.pred_size or args.size
     images = data.load_images("test", size=size)[:args.pred_images]
-    rows = predictability_table(args.pred_schemes.split(";"), images, snrs)
+    measure = [int(m) for m in args.measure_sizes.split(",")] if args.measure_sizes else ()
+    rows = predictability_table(args.pred_schemes.split(";"), images, snrs, measure_sizes=measure)
     out = HERE / f"table2_{size}px.json"
     out.write_text(json.dumps({"size": size, "images": images.shape[0], "rows": rows}, indent=1))
     print(f"wrote {out}")
@@ -204,6 +229,9 @@ def main(argv=None):
                         "README and figures untouched")
     p.add_argument("--pred-schemes", default="sc-sic:seed=none;sc-sic",
                    help="semicolon-separated schemes of --table2-only (the full run also adds DeepJSCC)")
+    p.add_argument("--measure-sizes", default=None,
+                   help="--table2-only: also measure pairwise LPIPS on the decodes downsampled to these "
+                        "comma-separated sizes (how the spread depends on the measured area)")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -282,8 +310,15 @@ def main(argv=None):
               + "; separation failures score PSNR 0, SSIM 0, LPIPS 1 (FID 500 if nothing is delivered).", "",
               "![Fig. 4](fig4.png)", "", "![Fig. 8a](fig8a.png)", "", "![grid](grid.png)", "",
               "Rows: the 13 test images; Stage A alone; SC-SIC through awgn-real at 20 dB (sampling seed 0):", "",
-              "![examples](examples_20db.png)", "",
-              "### Table 1: transmitted dimensionality", "",
+              "![examples](examples_20db.png)"]
+    if abl_spec in schemes:
+        lines += ["", "### Fig. 8a, paired: fine-tuned minus clean ablation, per image and noise draw", "",
+                  "Both decode the same channel and sampling noise in each run; negative = the fine-tune is better.", "",
+                  "| SNR | pairs | LPIPS difference (mean +- s.e.) | fine-tune better in |", "| --- | --- | --- | --- |"]
+        for d in paired_differences(results, "sc-sic", abl_spec):
+            lines.append(f"| {d['snr_db']:g} dB | {d['pairs']} | {d['mean']:+.4f} +- {d['stderr']:.4f} | "
+                         f"{d['wins']} / {d['pairs']} |")
+    lines += ["", "### Table 1: transmitted dimensionality", "",
               "| transmitted | image | shape | reals | complex channel uses | CR | % of original |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in t1:
