@@ -581,3 +581,37 @@ def test_image_size_from_options_reads_whole_positive_sizes_only(tmp_path):
     assert native_image_size(tmp_path) == 96
     (tmp_path / "pipeline_config.json").write_text("{not json")
     assert native_image_size(tmp_path) == FALLBACK_IMAGE_SIZE
+
+
+# --------------------------------------------------------------------------- the benchmark script
+def _bench_script():
+    import importlib.util
+    from semcom import repo_root
+    spec = importlib.util.spec_from_file_location("bench_sc_sic", repo_root() / "scripts" / "bench_sc_sic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_choice_rule_with_a_predictability_bound():
+    bench = _bench_script()
+    row = lambda steps, t, lp, sd: {"sampler": "s", "steps": steps, "seconds_per_image": t, "lpips": lp,
+                                    "pairwise_lpips_std": sd}
+    rows = [row(10, 0.6, 0.458, 0.017), row(20, 1.3, 0.440, 0.011), row(40, 2.7, 0.440, 0.009), row(80, 5.0, 0.47, 0.005)]
+    assert bench.choose(rows, 0.01)["steps"] == 20                       # fastest within 0.01 LPIPS of the best
+    assert bench.choose(rows, 0.01, max_spread=0.01)["steps"] == 40      # ... whose spread is at most 0.01
+    assert bench.choose(rows, 0.01, max_spread=0.001)["steps"] == 20     # none is: the LPIPS rule alone
+
+
+def test_bench_measures_predictability_with_fresh_noise(tiny_dir, tmp_path):
+    bench = _bench_script()
+    out = tmp_path / "rows.json"
+    rows, choice = bench.main(["--model-dir", str(tiny_dir), "--samplers", "wuerstchen", "--steps", "1,2",
+                               "--size", "64", "--images", "2", "--timing-images", "1", "--seeds", "1",
+                               "--threads", "1", "--spread-images", "1", "--max-spread", "1.0", "--json", str(out)])
+    assert [r["steps"] for r in rows] == [1, 2]
+    for r in rows:  # 25 decodes with fresh channel and sampling noise differ, but are not unrelated
+        assert 0.0 < r["pairwise_lpips_std"] < r["pairwise_lpips_mean"] < 1.0
+    assert choice in rows and json.loads(out.read_text())["choice"]["steps"] == choice["steps"]
+    with pytest.raises(SystemExit):
+        bench.main(["--model-dir", str(tiny_dir), "--max-spread", "0.01"])
