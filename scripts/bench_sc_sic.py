@@ -36,7 +36,7 @@ import torch  # noqa: E402
 SECTION = "## SC-SIC decoder"
 
 
-def measure(pipe, images, sampler, steps, snr, timing_images, seeds=3):
+def measure(pipe, images, sampler, steps, snr, timing_images, seeds=3, guidance=1.0):
     from semcom.channels import get_channel
     from semcom.metrics import lpips, psnr
     z = pipe.encode(images)
@@ -45,23 +45,23 @@ def measure(pipe, images, sampler, steps, snr, timing_images, seeds=3):
     for seed in range(seeds):  # channel noise and Stage B sampling noise both drawn with this seed
         z_rx, _ = get_channel("awgn-real", generator=torch.Generator().manual_seed(seed))(z, snr)
         rec = pipe.decode(z_rx, image_size=hw, num_inference_steps=steps, sampler=sampler,
-                          generator=torch.Generator().manual_seed(seed), snr_db=snr)
+                          generator=torch.Generator().manual_seed(seed), snr_db=snr, guidance_scale=guidance)
         lp.append(float(lpips(images, rec).mean()))
         ps.append(float(psnr(images, rec).mean()))
     seed = 0
     times = []
     pipe.decode(z_rx[:1], image_size=hw, num_inference_steps=steps, sampler=sampler,
-                generator=torch.Generator().manual_seed(seed), snr_db=snr)  # warm-up
+                generator=torch.Generator().manual_seed(seed), snr_db=snr, guidance_scale=guidance)  # warm-up
     for i in range(min(timing_images, images.shape[0])):
         t0 = time.perf_counter()
         pipe.decode(z_rx[i:i + 1], image_size=hw, num_inference_steps=steps, sampler=sampler,
-                    generator=torch.Generator().manual_seed(seed), snr_db=snr)
+                    generator=torch.Generator().manual_seed(seed), snr_db=snr, guidance_scale=guidance)
         times.append(time.perf_counter() - t0)
-    return {"sampler": sampler, "steps": steps, "seconds_per_image": statistics.median(times),
+    return {"sampler": sampler, "steps": steps, "guidance": guidance, "seconds_per_image": statistics.median(times),
             "lpips": statistics.mean(lp), "lpips_seed_std": statistics.pstdev(lp), "psnr": statistics.mean(ps)}
 
 
-def measure_spread(pipe, images, sampler, steps, snr, runs=25):
+def measure_spread(pipe, images, sampler, steps, snr, runs=25, guidance=1.0):
     """(mean, std) of pairwise LPIPS over ``runs`` transmissions of each image, averaged over images."""
     from semcom.channels import get_channel
     from semcom.metrics import predictability
@@ -72,7 +72,7 @@ def measure_spread(pipe, images, sampler, steps, snr, runs=25):
         z = pipe.encode(images[i:i + 1]).expand(runs, -1, -1, -1)
         z_rx, _ = channel(z, snr)  # independent noise per row: 25 separate transmissions
         dec = pipe.decode(z_rx, image_size=hw, num_inference_steps=steps, sampler=sampler,
-                          generator=torch.Generator().manual_seed(200 + i), snr_db=snr)
+                          generator=torch.Generator().manual_seed(200 + i), snr_db=snr, guidance_scale=guidance)
         mean, std = predictability(dec)
         means.append(mean)
         stds.append(std)
@@ -95,7 +95,8 @@ def apply_choice(model_dir: Path, choice):
     make_scheduler(choice["sampler"]).save_pretrained(str(sched_dir))
     cfg_path = model_dir / "pipeline_config.json"
     cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
-    cfg.update(sampler=choice["sampler"], num_inference_steps=int(choice["steps"]))
+    cfg.update(sampler=choice["sampler"], num_inference_steps=int(choice["steps"]),
+               guidance_scale=float(choice.get("guidance", 1.0)))
     cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
     index = model_dir / "model_index.json"
     if index.is_file():
@@ -108,7 +109,7 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
     names = {"wuerstchen": "DDPMWuerstchenScheduler (Stable Cascade's)", "ddim": "DDIMScheduler (eta 0)",
              "dpm": "DPMSolverMultistepScheduler (DPM-Solver++ 2M)"}
     load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
-    lines = [SECTION, "",
+    lines = [args.section, "",
              f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python scripts/bench_sc_sic.py {' '.join(argv)}` "
              f"({platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} "
              f"thread(s), load average {load} at the end; the machine is shared{extra_load}).",
@@ -124,17 +125,22 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
              "StableCascadeDecoderPipeline does).",
              "",
              ""]
+    if any(r.get("guidance", 1.0) != 1.0 for r in rows):
+        lines[-1:] = ["Guidance s: classifier-free guidance on the received embedding (noise = uncond + s (cond - "
+                      "uncond), the all-zero embedding as the unconditional input, as diffusers' "
+                      "StableCascadeDecoderPipeline does); s != 1 runs Stage B twice per step.", "", ""]
     spread = args.spread_images > 0
     if spread:
         lines[-1:] = [f"Predictability (the seed's Table 2 protocol): each of the first {args.spread_images} test images "
                       f"sent 25 times at {args.snr:g} dB with fresh channel and Stage B sampling noise; mean +- std of "
                       "the pairwise LPIPS over the 300 pairs of decodes, averaged over the images.", "", ""]
-    lines += ["| sampler | steps | s / image | LPIPS | LPIPS seed std | PSNR [dB] |" + (" pairwise LPIPS (25 runs) |" if spread else ""),
-              "|---|---|---|---|---|---|" + ("---|" if spread else "")]
+    lines += ["| sampler | steps | guidance | s / image | LPIPS | LPIPS seed std | PSNR [dB] |"
+              + (" pairwise LPIPS (25 runs) |" if spread else ""), "|---|---|---|---|---|---|---|" + ("---|" if spread else "")]
     for r in rows:
         mark = " **(default)**" if r is choice else ""
         cell = f" {r['pairwise_lpips_mean']:.4f} +- {r['pairwise_lpips_std']:.4f} |" if spread else ""
-        lines.append(f"| {names.get(r['sampler'], r['sampler'])}{mark} | {r['steps']} | {r['seconds_per_image']:.3f} | "
+        lines.append(f"| {names.get(r['sampler'], r['sampler'])}{mark} | {r['steps']} | {r.get('guidance', 1.0):g} | "
+                     f"{r['seconds_per_image']:.3f} | "
                      f"{r['lpips']:.4f} | {r['lpips_seed_std']:.4f} | {r['psnr']:.2f} |" + cell)
     rule = f"fastest within {args.tolerance:g} LPIPS of the best"
     if args.max_spread is not None:
@@ -142,15 +148,15 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
         rule += (f" with a pairwise-LPIPS std of at most {args.max_spread:g}" if met else
                  f"; no such setting has a pairwise-LPIPS std of at most {args.max_spread:g}")
     lines += ["", f"Chosen default ({rule}): **{choice['sampler']}, "
-              f"{choice['steps']} steps**, {choice['seconds_per_image']:.3f} s per image; written to the model's "
+              f"{choice['steps']} steps, guidance {choice.get('guidance', 1.0):g}**, {choice['seconds_per_image']:.3f} s per image; written to the model's "
               "`pipeline_config.json` and `scheduler/`.", ""]
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str):
+def write_section(path: Path, text: str, section: str = SECTION):
     old = path.read_text() if path.is_file() else "# Benchmarks\n"
     lines = old.splitlines()
-    start = next((i for i, l in enumerate(lines) if l.strip() == SECTION), None)
+    start = next((i for i, l in enumerate(lines) if l.strip() == section), None)
     if start is None:
         new = old.rstrip("\n") + "\n\n" + text
     else:
@@ -166,6 +172,8 @@ def main(argv=None):
     p.add_argument("--model-dir", default=None, help="default models/sc-sic")
     p.add_argument("--samplers", default="wuerstchen,ddim,dpm")
     p.add_argument("--steps", default="1,2,3,5,10,20")
+    p.add_argument("--guidance", default="1",
+                   help="comma-separated classifier-free guidance scales on the embedding (1 = none)")
     p.add_argument("--snr", type=float, default=20.0)
     p.add_argument("--images", type=int, default=0, help="0: all test images")
     p.add_argument("--size", type=int, default=None,
@@ -178,10 +186,22 @@ def main(argv=None):
                    help="also measure predictability (pairwise LPIPS of 25 transmissions) on this many images")
     p.add_argument("--max-spread", type=float, default=None,
                    help="choose only among settings whose pairwise-LPIPS std is at most this (needs --spread-images)")
-    p.add_argument("--json", default=None, help="also write the rows here")
+    p.add_argument("--json", default=None, help="also write the rows (and this command) here")
+    p.add_argument("--from-json", default=None,
+                   help="take the rows of an earlier --json run instead of measuring (then --write / --apply "
+                        "record that run's command)")
     p.add_argument("--write", action="store_true", help="update the SC-SIC section of BENCHMARKS.md")
     p.add_argument("--apply", action="store_true", help="write the chosen default into the model folder")
+    p.add_argument("--section", default=SECTION,
+                   help="the BENCHMARKS.md heading that --write replaces (or appends), e.g. for a second table")
     args = p.parse_args(argv)
+    saved = None
+    if args.from_json:  # the measured run's settings; the choice rule and outputs from this command
+        saved = json.loads(Path(args.from_json).read_text())
+        measured = p.parse_args(saved["argv"])
+        for key in ("model_dir", "samplers", "steps", "guidance", "snr", "images", "size", "timing_images",
+                    "seeds", "threads", "spread_images"):
+            setattr(args, key, getattr(measured, key))
     if args.max_spread is not None and args.spread_images < 1:
         p.error("--max-spread needs --spread-images")
     torch.set_num_threads(args.threads)
@@ -197,27 +217,34 @@ def main(argv=None):
     args.channel_uses = int(torch.Size(args.embedding_shape).numel()) // 2
     if args.images:
         images = images[:args.images]
-    rows = []
-    for sampler in args.samplers.split(","):
-        for steps in (int(s) for s in args.steps.split(",")):
-            r = measure(pipe, images, sampler, steps, args.snr, args.timing_images, args.seeds)
-            if args.spread_images:
-                r["pairwise_lpips_mean"], r["pairwise_lpips_std"] = measure_spread(
-                    pipe, images[:args.spread_images], sampler, steps, args.snr)
-            rows.append(r)
-            print(f"{sampler:11s} {steps:3d} steps  {r['seconds_per_image']:.3f} s/img  LPIPS {r['lpips']:.4f} "
-                  f"(+-{r['lpips_seed_std']:.4f})  PSNR {r['psnr']:.2f}"
-                  + (f"  pairwise {r['pairwise_lpips_mean']:.4f} +- {r['pairwise_lpips_std']:.4f}"
-                     if args.spread_images else ""), flush=True)
+    rows = saved["rows"] if saved else []
+    grid = [] if saved else [(sampler, int(steps), float(g)) for sampler in args.samplers.split(",")
+                             for g in args.guidance.split(",") for steps in args.steps.split(",")]
+    for sampler, steps, guidance in grid:
+        r = measure(pipe, images, sampler, steps, args.snr, args.timing_images, args.seeds, guidance)
+        if args.spread_images:
+            r["pairwise_lpips_mean"], r["pairwise_lpips_std"] = measure_spread(
+                pipe, images[:args.spread_images], sampler, steps, args.snr, guidance=guidance)
+        rows.append(r)
+        print(f"{sampler:11s} {steps:3d} steps guidance {guidance:g}  {r['seconds_per_image']:.3f} s/img  "
+              f"LPIPS {r['lpips']:.4f} "
+              f"(+-{r['lpips_seed_std']:.4f})  PSNR {r['psnr']:.2f}"
+              + (f"  pairwise {r['pairwise_lpips_mean']:.4f} +- {r['pairwise_lpips_std']:.4f}"
+                 if args.spread_images else ""), flush=True)
     choice = choose(rows, args.tolerance, args.max_spread)
     print(f"chosen: {choice}", flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "choice": choice}, indent=1))
+        Path(args.json).write_text(json.dumps({"argv": saved["argv"] if saved else argv, "rows": rows,
+                                               "choice": choice}, indent=1))
     others = sum(1 for pid in os.listdir("/proc") if pid.isdigit() and _is_training(pid))
     extra = f"; {others} training job(s) ran beside it" if others else ""
+    if saved:
+        extra += (f"; the table was written from that run's --json by `scripts/bench_sc_sic.py {' '.join(argv)}`, "
+                  "so the date and load average are those of the writing")
     if args.write:
         write_section(Path(semcom.repo_root()) / "BENCHMARKS.md",
-                      section_text(rows, choice, args, argv, images.shape[0], extra))
+                      section_text(rows, choice, args, saved["argv"] if saved else argv, images.shape[0], extra),
+                      args.section)
     if args.apply:
         apply_choice(model_dir, choice)
     return rows, choice

@@ -143,6 +143,41 @@ def test_samplers_run_and_are_deterministic(tiny_dir, sampler):
     assert y1.shape == (1, 3, 64, 64) and torch.equal(y1, y2) and torch.isfinite(y1).all()
 
 
+def test_guidance_is_classifier_free_guidance_on_the_embedding(tiny_dir):
+    pipe = SCSICPipeline.from_pretrained(tiny_dir)
+    z = pipe.encode(_images(2)) * 3.0
+    g = lambda: torch.Generator().manual_seed(2)  # noqa: E731
+    plain = pipe.decode(z, generator=g(), return_latents=True)
+    assert torch.equal(pipe.decode(z, generator=g(), guidance_scale=1.0, return_latents=True), plain)
+    # scale 0 is the unconditional model: the same as decoding the all-zero embedding
+    assert torch.allclose(pipe.decode(z, generator=g(), guidance_scale=0.0, return_latents=True),
+                          pipe.decode(torch.zeros_like(z), generator=g(), return_latents=True), atol=1e-5)
+    # one deterministic DDIM step is affine in the noise prediction, so in the scale
+    one = lambda s: pipe.decode(z, generator=g(), guidance_scale=s, num_inference_steps=1,  # noqa: E731
+                                sampler="ddim", return_latents=True)
+    l0, l1, l3 = one(0.0), one(1.0), one(3.0)
+    assert not torch.allclose(l0, l1, atol=1e-3)  # the embedding matters
+    assert torch.allclose(l3, l0 + 3.0 * (l1 - l0), atol=1e-4)
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="guidance_scale"):
+            pipe.decode(z, guidance_scale=bad)
+
+
+def test_codec_guidance_option_and_folder_default(tiny_dir, tmp_path):
+    x = _images(1)
+    folder = _copy(tiny_dir, tmp_path / "m")
+    cfg = json.loads((folder / "pipeline_config.json").read_text())
+    (folder / "pipeline_config.json").write_text(json.dumps({**cfg, "guidance_scale": 2.0}))
+    from_folder, explicit, plain = (get_codec("sc-sic", model_dir=folder), get_codec(f"sc-sic:guidance=2,model_dir={folder}"),
+                                    get_codec("sc-sic", model_dir=tiny_dir))
+    assert from_folder.guidance == explicit.guidance == 2.0 and plain.guidance == 1.0
+    assert "guidance 2" in explicit.description and "guidance" not in plain.description
+    decode = lambda c: c.decode(*send_message(c.encode(x), get_channel("awgn-real", generator=torch.Generator().manual_seed(0)), 20.0))  # noqa: E731
+    assert torch.equal(decode(from_folder), decode(explicit)) and not torch.equal(decode(explicit), decode(plain))
+    with pytest.raises(ValueError, match="guidance"):
+        get_codec("sc-sic", model_dir=tiny_dir, guidance=-0.5)
+
+
 def test_load_stable_cascade_tiny_folder(tiny_dir):
     ref = SCSICPipeline.from_pretrained(tiny_dir)
     pipe = load_stable_cascade(tiny_dir)
@@ -613,5 +648,7 @@ def test_bench_measures_predictability_with_fresh_noise(tiny_dir, tmp_path):
     for r in rows:  # 25 decodes with fresh channel and sampling noise differ, but are not unrelated
         assert 0.0 < r["pairwise_lpips_std"] < r["pairwise_lpips_mean"] < 1.0
     assert choice in rows and json.loads(out.read_text())["choice"]["steps"] == choice["steps"]
+    again, choice2 = bench.main(["--from-json", str(out), "--max-spread", "1.0"])  # no re-measuring
+    assert again == rows and choice2 == choice
     with pytest.raises(SystemExit):
         bench.main(["--model-dir", str(tiny_dir), "--max-spread", "0.01"])

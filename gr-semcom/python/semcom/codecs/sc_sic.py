@@ -26,6 +26,7 @@ embedding with no finite value at all, or a non-finite reconstruction.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Optional
 
@@ -76,6 +77,10 @@ class SCSICCodec(SemanticCodec):
         Stage B sampling steps (default: the folder's ``pipeline_config.json``).
     sampler : str, optional
         ``"wuerstchen"``, ``"ddim"`` or ``"dpm"`` (default: the folder's scheduler).
+    guidance : float, optional
+        Classifier-free guidance scale on the received embedding (the zero embedding as the
+        unconditional input; 1 = none; default: the folder's ``pipeline_config.json``
+        ``guidance_scale``, else 1). Above 1 each Stage B step runs the decoder twice.
     seed : int or None
         Seed of Stage B's sampling noise, reset at every ``decode`` (decoding is deterministic for
         a fixed seed); ``None`` draws from torch's global generator (new samples every call).
@@ -95,7 +100,8 @@ class SCSICCodec(SemanticCodec):
 
     def __init__(self, model_dir=None, steps: Optional[int] = None, sampler: Optional[str] = None,
                  seed: Optional[int] = 0, decoder_dir=None, device: str = "cpu",
-                 decoder_subfolder: Optional[str] = None, snr_conditioning: Optional[bool] = None):
+                 decoder_subfolder: Optional[str] = None, snr_conditioning: Optional[bool] = None,
+                 guidance: Optional[float] = None):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         from ..models.sc_sic.pipeline import SAMPLERS, load_component
@@ -120,8 +126,12 @@ class SCSICCodec(SemanticCodec):
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         self.sampler = sampler or self.pipe.options["sampler"]
+        self.guidance = float(self.pipe.options.get("guidance_scale", 1.0) if guidance is None else guidance)
+        if not (math.isfinite(self.guidance) and self.guidance >= 0):
+            raise ValueError(f"guidance must be a finite number >= 0, got {guidance!r}")
         self.seed = None if seed is None else int(seed)
         self.description = f"SC-SIC, {self.sampler} sampler, {self.steps} Stage B steps" + (
+            f", guidance {self.guidance:g}" if self.guidance != 1.0 else "") + (
             ", SNR-conditioned" if self.snr_conditioned else "") + (
             f", Stage B from {decoder_dir}" if decoder_dir is not None else "")
 
@@ -174,7 +184,8 @@ class SCSICCodec(SemanticCodec):
         z, erased, clipped = sanitize_embedding(z)
         gen = None if self.seed is None else torch.Generator(device=self.device).manual_seed(self.seed)
         images = self.pipe.decode(z.to(self.device), image_size=(h, w), num_inference_steps=self.steps,
-                                  sampler=self.sampler, generator=gen, snr_db=snr).float().cpu()
+                                  sampler=self.sampler, generator=gen, snr_db=snr,
+                                  guidance_scale=self.guidance).float().cpu()
         bad_out = (~torch.isfinite(images)).flatten(1).sum(1)
         images = torch.nan_to_num(images, nan=0.5, posinf=1.0, neginf=0.0).clamp(0, 1)
         n = z[0].numel()

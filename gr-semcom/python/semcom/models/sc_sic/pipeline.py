@@ -47,7 +47,7 @@ SAMPLERS = ("wuerstchen", "ddim", "dpm")
 SCHEDULER_CLASSES = {"DDPMWuerstchenScheduler": DDPMWuerstchenScheduler, "DDIMScheduler": DDIMScheduler,
                      "DPMSolverMultistepScheduler": DPMSolverMultistepScheduler}
 DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0, "image_size": None,
-            "snr_conditioning": False}
+            "snr_conditioning": False, "guidance_scale": 1.0}
 FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json records none
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
@@ -359,11 +359,19 @@ class SCSICPipeline(DiffusionPipeline):
     @torch.no_grad()
     def decode(self, embedding: torch.Tensor, image_size=None, num_inference_steps: int | None = None,
                sampler: str | None = None, generator: torch.Generator | None = None,
-               return_latents: bool = False, snr_db=None) -> torch.Tensor:
+               return_latents: bool = False, snr_db=None, guidance_scale: float | None = None) -> torch.Tensor:
         """(Received) embedding -> images [B, 3, H, W] in [0, 1] by Stage B sampling + Stage A decode.
 
         ``snr_db`` (a number or [B], dB): the SNR the embedding was received at; required by an
-        SNR-conditioned Stage B (:attr:`snr_conditioned`), ignored by any other."""
+        SNR-conditioned Stage B (:attr:`snr_conditioned`), ignored by any other.
+        ``guidance_scale`` (default: ``pipeline_config.json``, else 1): classifier-free guidance on
+        the embedding, noise = uncond + scale * (cond - uncond) with the all-zero embedding as the
+        unconditional input (diffusers' ``StableCascadeDecoderPipeline`` convention); 1 = the
+        conditional prediction alone, > 1 follows the embedding more closely, at twice the Stage B
+        cost."""
+        scale = float(self.options.get("guidance_scale", 1.0) if guidance_scale is None else guidance_scale)
+        if not (math.isfinite(scale) and scale >= 0):
+            raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
         if not self.snr_conditioned:
             snr_db = None
         elif snr_db is None:
@@ -391,20 +399,27 @@ class SCSICPipeline(DiffusionPipeline):
         if isinstance(scheduler, DDPMWuerstchenScheduler):
             for t in scheduler.timesteps[:-1]:
                 ratio = t.expand(b)
-                eps = predict_noise(self.decoder, latents, ratio, embedding, snr_db)
+                eps = self._noise(latents, ratio, embedding, snr_db, scale)
                 latents = scheduler.step(eps, ratio, latents, generator=generator).prev_sample
         else:
             ac = scheduler.alphas_cumprod
             for t in scheduler.timesteps:
                 ratio = ratio_from_alpha_cumprod(ac[int(t)]).to(latents.device).expand(b)
                 x_in = scheduler.scale_model_input(latents, t)
-                eps = predict_noise(self.decoder, x_in, ratio, embedding, snr_db)
+                eps = self._noise(x_in, ratio, embedding, snr_db, scale)
                 latents = scheduler.step(eps, t, latents, generator=generator).prev_sample
         if return_latents:
             return latents
         images = stage_a.decode_latents(self.vqgan, stage_a.to_vqgan(self.vqgan, latents))
         # clamp the finite values only: an overflow stays visible (+-inf) to the caller's checks
         return torch.where(torch.isfinite(images), images.clamp(0, 1), images)
+
+    def _noise(self, sample, ratio, embedding, snr_db, guidance_scale: float) -> torch.Tensor:
+        cond = predict_noise(self.decoder, sample, ratio, embedding, snr_db)
+        if guidance_scale == 1.0:
+            return cond
+        uncond = predict_noise(self.decoder, sample, ratio, torch.zeros_like(embedding), snr_db)
+        return uncond + guidance_scale * (cond - uncond)
 
     def __call__(self, images: torch.Tensor, **kwargs) -> torch.Tensor:
         return self.decode(self.encode(images), image_size=tuple(images.shape[-2:]), **kwargs)
