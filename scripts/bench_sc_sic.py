@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -110,7 +111,7 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
              "dpm": "DPMSolverMultistepScheduler (DPM-Solver++ 2M)"}
     load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     lines = [args.section, "",
-             f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python scripts/bench_sc_sic.py {' '.join(argv)}` "
+             f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python scripts/bench_sc_sic.py {shlex.join(argv)}` "
              f"({platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} "
              f"thread(s), load average {load} at the end; the machine is shared{extra_load}).",
              "",
@@ -139,9 +140,9 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
     for r in rows:
         mark = " **(default)**" if r is choice else ""
         cell = f" {r['pairwise_lpips_mean']:.4f} +- {r['pairwise_lpips_std']:.4f} |" if spread else ""
+        seed_std = f"{r['lpips_seed_std']:.4f}" if args.seeds > 1 else "-"  # one seed: no spread to show
         lines.append(f"| {names.get(r['sampler'], r['sampler'])}{mark} | {r['steps']} | {r.get('guidance', 1.0):g} | "
-                     f"{r['seconds_per_image']:.3f} | "
-                     f"{r['lpips']:.4f} | {r['lpips_seed_std']:.4f} | {r['psnr']:.2f} |" + cell)
+                     f"{r['seconds_per_image']:.3f} | {r['lpips']:.4f} | {seed_std} | {r['psnr']:.2f} |" + cell)
     rule = f"fastest within {args.tolerance:g} LPIPS of the best"
     if args.max_spread is not None:
         met = choice.get("pairwise_lpips_std", float("inf")) <= args.max_spread
@@ -239,7 +240,7 @@ def main(argv=None):
     others = sum(1 for pid in os.listdir("/proc") if pid.isdigit() and _is_training(pid))
     extra = f"; {others} training job(s) ran beside it" if others else ""
     if saved:
-        extra += (f"; the table was written from that run's --json by `scripts/bench_sc_sic.py {' '.join(argv)}`, "
+        extra += (f"; the table was written from that run's --json by `scripts/bench_sc_sic.py {shlex.join(argv)}`, "
                   "so the date and load average are those of the writing")
     if args.write:
         write_section(Path(semcom.repo_root()) / "BENCHMARKS.md",

@@ -18,9 +18,10 @@ Four stages, each its own run directory under ``$SEMCOM_RUNS/sc-sic/<stage>`` (d
               embeddings only (the seed's Fig. 8a).
 
 Checkpoints: safetensors (model, AdamW state, RNG states) + state.json every --ckpt-minutes.
-``--ema-decay D`` keeps an exponential moving average of the trained weights (diffusers' ``EMAModel``;
-switched on when a run is continued, it starts from the current weights) and exports it instead of
-the last weights; the checkpoint keeps both. Exports: Stable Cascade's diffusers folder layout (``vqgan/``, ``effnet/``, ``decoder/``,
+``--ema-decay D`` keeps an exponential moving average of the trained weights (diffusers'
+``EMAModel``; switched on when a run is continued, it starts from the current weights) and exports
+it instead of the last weights; the checkpoint keeps both.
+Exports: Stable Cascade's diffusers folder layout (``vqgan/``, ``effnet/``, ``decoder/``,
 ``scheduler/``, ``pipeline_config.json``) with a model card README.md and loss.png; ``--out`` copies
 the export there too (the shipped model is the finetune export in ``models/sc-sic``).
 
