@@ -10,7 +10,8 @@ images. With ``--spread-images N``, also the seed's predictability (Table 2) of 
 first N images each sent 25 times at ``--snr`` with fresh channel and Stage B sampling noise, mean
 and std of the pairwise LPIPS of the 25 decodes (``semcom.metrics.predictability``), averaged over
 the images. The chosen default is the fastest setting whose LPIPS is within ``--tolerance`` of the
-best one (and, with ``--max-spread``, whose pairwise-LPIPS std is at most that); ``--apply`` writes it into the model folder (``scheduler/`` + ``pipeline_config.json``)
+best one (and, with ``--max-spread``, whose pairwise-LPIPS std is at most that); ``--apply`` writes
+it into the model folder (``scheduler/`` + ``pipeline_config.json``)
 and ``--write`` the table into the "## SC-SIC decoder" section of BENCHMARKS.md.
 
 Example::
@@ -124,17 +125,16 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
              "DDIM and DPM-Solver run on Stable Cascade's cosine schedule discretised to 1000 steps, trailing "
              "timestep spacing, Stage B conditioned on the ratio recovered from alpha_cumprod (as diffusers' "
              "StableCascadeDecoderPipeline does).",
-             "",
              ""]
     if any(r.get("guidance", 1.0) != 1.0 for r in rows):
-        lines[-1:] = ["Guidance s: classifier-free guidance on the received embedding (noise = uncond + s (cond - "
-                      "uncond), the all-zero embedding as the unconditional input, as diffusers' "
-                      "StableCascadeDecoderPipeline does); s != 1 runs Stage B twice per step.", "", ""]
+        lines += ["Guidance s: classifier-free guidance on the received embedding (noise = uncond + s (cond - "
+                  "uncond), the all-zero embedding as the unconditional input, as diffusers' "
+                  "StableCascadeDecoderPipeline does); s != 1 runs Stage B twice per step.", ""]
     spread = args.spread_images > 0
     if spread:
-        lines[-1:] = [f"Predictability (the seed's Table 2 protocol): each of the first {args.spread_images} test images "
-                      f"sent 25 times at {args.snr:g} dB with fresh channel and Stage B sampling noise; mean +- std of "
-                      "the pairwise LPIPS over the 300 pairs of decodes, averaged over the images.", "", ""]
+        lines += [f"Predictability (the seed's Table 2 protocol): each of the first {args.spread_images} test images "
+                  f"sent 25 times at {args.snr:g} dB with fresh channel and Stage B sampling noise; mean +- std of "
+                  "the pairwise LPIPS over the 300 pairs of decodes, averaged over the images.", ""]
     lines += ["| sampler | steps | guidance | s / image | LPIPS | LPIPS seed std | PSNR [dB] |"
               + (" pairwise LPIPS (25 runs) |" if spread else ""), "|---|---|---|---|---|---|---|" + ("---|" if spread else "")]
     for r in rows:
