@@ -155,7 +155,7 @@ def export(args, models: dict, state: dict, run_dir: Path, root: Path) -> dict:
         from semcom.models.sc_sic.pipeline import SCSICPipeline
         pipe = SCSICPipeline.from_parts(models["vqgan"], models["effnet"], models["decoder"],
                                         sampler=args.sampler, steps=args.eval_steps, image_size=args.size,
-                                        snr_conditioning=args.snr_conditioning)
+                                        snr_conditioning=args.snr_conditioning, cond_dropout=args.cond_dropout)
         pipe.save_pretrained(str(out))
         metrics = evaluate_pipeline(SCSICPipeline.from_pretrained(str(out)), images, args.eval_steps)
     plot_loss(state["history"], out / "loss.png", f"SC-SIC {args.stage}")
@@ -229,6 +229,9 @@ def write_card(out: Path, args, models, state, metrics, n_test, root):
                      f"U[{args.snr_min:g}, {args.snr_max:g}] dB per example (the seed's recipe)")
     else:
         lines.append("- loss: as pretrain, Stage B only, clean embeddings (ablation for Fig. 8a)")
+    if args.cond_dropout:
+        lines.append(f"- condition dropout: the all-zero embedding (guidance's unconditional input) for "
+                     f"{100 * args.cond_dropout:g} % of the examples (this invocation's steps)")
     lines += [f"- final training loss (mean of the last logged windows): {state.get('last_loss', float('nan')):.5f}",
               "", "![training loss](loss.png)", "", f"## Measured ({n_test} test images, {args.size}x{args.size})", ""]
     if args.stage == "stage-a":
@@ -259,7 +262,7 @@ def stage_loss(args, models, images, gens):
         snr = args.snr_min + (args.snr_max - args.snr_min) * torch.rand(images.shape[0], generator=gens["noise"])
     return diffusion_loss(models["vqgan"], models["effnet"], models["decoder"], images, snr_db=snr,
                           generator=gens["noise"], train_effnet=args.stage == "pretrain",
-                          snr_conditioning=args.snr_conditioning)
+                          snr_conditioning=args.snr_conditioning, cond_dropout=args.cond_dropout)
 
 
 def parse_args(argv):
@@ -287,6 +290,9 @@ def parse_args(argv):
     p.add_argument("--snr-conditioning", action="store_true",
                    help="finetune: Stage B also gets the SNR it was sent at (its 'sca' input); the "
                         "export's pipeline_config.json records it and decoding then needs the SNR")
+    p.add_argument("--cond-dropout", type=float, default=0.0,
+                   help="finetune/ablation: probability per example of training on the all-zero embedding "
+                        "(the unconditional input of classifier-free guidance)")
     p.add_argument("--ema-decay", type=float, default=None,
                    help="export an exponential moving average of the trained weights with this decay "
                         "(e.g. 0.999; diffusers' EMAModel warm-up); default: the last weights")
@@ -311,6 +317,10 @@ def parse_args(argv):
     if args.lr is None:
         args.lr = 1e-3 if args.stage in ("stage-a", "pretrain") else 1e-4
     args.b_hidden = [int(c) for c in str(args.b_hidden).split(",")]
+    if args.cond_dropout and args.stage not in ("finetune", "ablation"):
+        p.error("--cond-dropout is for the finetune and ablation stages (Stage B only)")
+    if not 0.0 <= args.cond_dropout < 1.0:
+        p.error("--cond-dropout must be in [0, 1)")
     if args.snr_conditioning and args.stage != "finetune":
         p.error("--snr-conditioning is for the finetune stage (the only one trained on noisy embeddings)")
     return args

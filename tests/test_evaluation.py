@@ -73,3 +73,35 @@ def test_set_metrics_average_over_runs_to_one_value_per_snr(images, tmp_path):
     per_run = [e["fid"] for e in res["sets"] if e["snr_db"] == 8.0]
     assert fid[1] == pytest.approx(sum(per_run) / 2) and per_run[0] != 500.0
     save(res, tmp_path)  # one value per SNR plots without error
+
+
+def _scenario(name):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "sim" / name / "run.py"
+    spec = importlib.util.spec_from_file_location(f"scenario_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_scenario_paired_differences_match_a_hand_computation():
+    """sim/sc_sic_seed000's Fig. 8a table: scheme minus reference over the (image, run) pairs that
+    both decoded, per SNR; mean, standard error (ddof 1) and the number of pairs the scheme wins."""
+    paired_differences = _scenario("sc_sic_seed000").paired_differences
+    diffs = {1.0: [-0.1, -0.2, 0.3, -0.05], 5.0: [0.02, 0.04]}
+    rows = []
+    for snr, ds in diffs.items():
+        for k, d in enumerate(ds):
+            image, run = f"im{k // 2}", k % 2
+            rows.append({"scheme": "ref", "snr_db": snr, "image": image, "run": run, "lpips": 0.5})
+            rows.append({"scheme": "new", "snr_db": snr, "image": image, "run": run, "lpips": 0.5 + d})
+    rows.append({"scheme": "new", "snr_db": 5.0, "image": "unpaired", "run": 0, "lpips": 0.0})
+    out = paired_differences({"rows": rows, "settings": {"snrs": [1.0, 5.0]}}, "new", "ref")
+    assert [r["snr_db"] for r in out] == [1.0, 5.0]
+    assert [r["pairs"] for r in out] == [4, 2]
+    assert [r["wins"] for r in out] == [3, 0]
+    assert out[0]["mean"] == pytest.approx(-0.0125)
+    assert out[0]["stderr"] == pytest.approx(0.2174665 / 2, rel=1e-6)
+    assert out[1]["mean"] == pytest.approx(0.03)
+    assert out[1]["stderr"] == pytest.approx(0.01)

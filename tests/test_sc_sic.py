@@ -459,6 +459,33 @@ def test_snr_conditioned_training_trains_the_sca_mapping():
         diffusion_loss(pipe.vqgan, pipe.effnet, pipe.decoder, images, snr_conditioning=True)
 
 
+def test_condition_dropout_trains_on_the_zero_embedding():
+    """cond_dropout=1 is the loss of an encoder that outputs zeros (guidance's unconditional input),
+    the same noise draws; cond_dropout=0 is the plain loss; anything outside [0, 1] raises."""
+    from semcom.models.sc_sic.pipeline import diffusion_loss
+    pipe = _tiny_pipeline()
+    images = _images(2)
+
+    def effnet(x):  # scaled up so that the untrained Stage B's output depends on the condition
+        return 100 * pipe.effnet(x)
+
+    def zero_effnet(x):
+        return torch.zeros_like(pipe.effnet(x))
+
+    def loss(effnet, **kw):
+        with torch.no_grad():
+            return diffusion_loss(pipe.vqgan, effnet, pipe.decoder, images, snr_db=torch.tensor([2.0, 15.0]),
+                                  generator=torch.Generator().manual_seed(3), train_effnet=False, **kw)[0]
+
+    dropped, zero, plain = loss(effnet, cond_dropout=1.0), loss(zero_effnet), loss(effnet)
+    assert torch.equal(dropped, zero)
+    assert torch.equal(loss(effnet, cond_dropout=0.0), plain)
+    assert abs(float(dropped - plain)) > 1e-5, (float(dropped), float(plain))  # float noise: ~5e-7
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="cond_dropout"):
+            loss(effnet, cond_dropout=bad)
+
+
 @pytest.fixture(scope="module")
 def snr_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sc-sic-snr")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -103,7 +104,8 @@ def predictability_table(specs, images, snrs, n=25, seed=0, measure_sizes=()) ->
                 stds[m].append(std)
         for m in sizes:
             out.append({"scheme": spec, "snr_db": snr, "runs": n, "images": images.shape[0], "measured_px": m,
-                        "lpips_pairwise_mean": float(np.mean(means[m])), "lpips_pairwise_std": float(np.mean(stds[m]))})
+                        "lpips_pairwise_mean": float(np.mean(means[m])), "lpips_pairwise_std": float(np.mean(stds[m])),
+                        "per_image_mean": [float(v) for v in means[m]], "per_image_std": [float(v) for v in stds[m]]})
             print(f"predictability {spec} at {snr:g} dB, measured at {m} px: {out[-1]['lpips_pairwise_mean']:.4f} "
                   f"+- {out[-1]['lpips_pairwise_std']:.4f}", flush=True)
     return out
@@ -207,7 +209,8 @@ def table2_only(args, snrs):
     measure = [int(m) for m in args.measure_sizes.split(",")] if args.measure_sizes else ()
     rows = predictability_table(args.pred_schemes.split(";"), images, snrs, measure_sizes=measure)
     out = HERE / f"table2_{size}px.json"
-    out.write_text(json.dumps({"size": size, "images": images.shape[0], "rows": rows}, indent=1))
+    command = ".venv/bin/python sim/sc_sic_seed000/run.py " + shlex.join(args.argv)
+    out.write_text(json.dumps({"command": command, "size": size, "images": images.shape[0], "rows": rows}, indent=1))
     print(f"wrote {out}")
     return rows
 
@@ -234,6 +237,7 @@ def main(argv=None):
                         "comma-separated sizes (how the spread depends on the measured area)")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     torch.set_num_threads(args.threads)
     if args.size is None:
         from semcom.codecs.sc_sic import native_image_size

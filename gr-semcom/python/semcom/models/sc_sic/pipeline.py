@@ -137,14 +137,18 @@ def sampler_name(scheduler) -> str:
 
 # ---------------------------------------------------------------------------------- loss
 def diffusion_loss(vqgan, effnet, decoder, images, snr_db=None, generator=None, train_effnet=True,
-                   effnet_input_scale: float = 1.0, snr_conditioning: bool = False):
+                   effnet_input_scale: float = 1.0, snr_conditioning: bool = False, cond_dropout: float = 0.0):
     """Noise-prediction MSE of Stage B (the seed's Eq. 3) on a batch of images in [0, 1].
 
     The target latents are Stage A's unquantised latents / scale_factor; the condition is the
     encoder's embedding, through ``awgn-real`` at ``snr_db`` [B] when given (fine-tuning), and with
-    ``snr_conditioning`` that SNR as well (Stage B's ``sca`` input, see :mod:`.stage_b`).
+    ``snr_conditioning`` that SNR as well (Stage B's ``sca`` input, see :mod:`.stage_b`). With
+    probability ``cond_dropout`` per example the condition is the all-zero embedding, the
+    unconditional input of classifier-free guidance (``SCSICPipeline.decode(guidance_scale=)``).
     Returns ``(loss, parts)``.
     """
+    if not 0.0 <= cond_dropout <= 1.0:
+        raise ValueError(f"cond_dropout must be in [0, 1], got {cond_dropout}")
     if snr_conditioning and snr_db is None:
         raise ValueError("snr_conditioning needs snr_db (the SNR the embedding was sent at)")
     with torch.no_grad():
@@ -159,6 +163,9 @@ def diffusion_loss(vqgan, effnet, decoder, images, snr_db=None, generator=None, 
     ac = alpha_cumprod(t).view(b, 1, 1, 1)
     eps = torch.randn(x0.shape, generator=generator)
     xt = ac.sqrt() * x0 + (1 - ac).sqrt() * eps
+    if cond_dropout > 0:
+        keep = torch.rand(b, generator=generator) >= cond_dropout
+        z = z * keep.view(b, 1, 1, 1).to(z.dtype)
     pred = predict_noise(decoder, xt, t, z, snr_db=snr_db if snr_conditioning else None)
     loss = F.mse_loss(pred, eps)
     return loss, {"mse": float(loss.detach()), "z_std": float(z.detach().std())}
