@@ -155,7 +155,7 @@ def export(args, models: dict, state: dict, run_dir: Path, root: Path) -> dict:
         from semcom.models.sc_sic.pipeline import SCSICPipeline
         pipe = SCSICPipeline.from_parts(models["vqgan"], models["effnet"], models["decoder"],
                                         sampler=args.sampler, steps=args.eval_steps, image_size=args.size,
-                                        snr_conditioning=args.snr_conditioning, cond_dropout=args.cond_dropout)
+                                        snr_conditioning=args.snr_conditioning)
         pipe.save_pretrained(str(out))
         metrics = evaluate_pipeline(SCSICPipeline.from_pretrained(str(out)), images, args.eval_steps)
     plot_loss(state["history"], out / "loss.png", f"SC-SIC {args.stage}")

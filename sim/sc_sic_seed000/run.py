@@ -208,7 +208,7 @@ def table2_only(args, snrs):
     images = data.load_images("test", size=size)[:args.pred_images]
     measure = [int(m) for m in args.measure_sizes.split(",")] if args.measure_sizes else ()
     rows = predictability_table(args.pred_schemes.split(";"), images, snrs, measure_sizes=measure)
-    out = HERE / f"table2_{size}px.json"
+    out = Path(args.table2_json) if args.table2_json else HERE / f"table2_{size}px.json"
     command = ".venv/bin/python sim/sc_sic_seed000/run.py " + shlex.join(args.argv)
     out.write_text(json.dumps({"command": command, "size": size, "images": images.shape[0], "rows": rows}, indent=1))
     print(f"wrote {out}")
@@ -235,6 +235,8 @@ def main(argv=None):
     p.add_argument("--measure-sizes", default=None,
                    help="--table2-only: also measure pairwise LPIPS on the decodes downsampled to these "
                         "comma-separated sizes (how the spread depends on the measured area)")
+    p.add_argument("--table2-json", default=None,
+                   help="--table2-only: write here instead of table2_<size>px.json in this folder")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
