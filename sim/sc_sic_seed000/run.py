@@ -27,7 +27,8 @@ SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
   further steps on clean embeddings, ``models/sc-sic/ablation/decoder``: equal training compute).
 
 Writes results.json, fig4.png, fig8a.png, grid.png, examples_20db.png and the tables in README.md
-(``--table2-only``: only Table 2, to table2_<size>px.json). Run from the root:
+(``--table2-only``: only Table 2, to table2_<size>px.json or ``--table2-json``, with each image's
+mean and std and the command). Run from the root:
 
     .venv/bin/python sim/sc_sic_seed000/run.py
 """
