@@ -1,7 +1,6 @@
 """DeepJSCC: the network, the codec, the training script and the shipped model."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -10,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from semcom import repo_root
 from semcom.channels import get_channel
 from semcom.codecs import get_codec
 from semcom.codecs.deepjscc import DeepJSCCCodec, decoder_snr_db, default_model_dir
@@ -18,6 +16,8 @@ from semcom.csi import CSI
 from semcom.models.deepjscc import DeepJSCC
 from semcom.phy import AnalogMapper, zf_equalize
 from semcom.transport import send_message
+
+import repo_scripts
 
 TINY = dict(latent_channels=2, num_down=1, channels=(4, 6), snr_adaptive=True, af_hidden=4)
 
@@ -39,10 +39,7 @@ def _psnr(a, b):
 
 
 def _train_script():
-    spec = importlib.util.spec_from_file_location("train_deepjscc", repo_root() / "scripts" / "train_deepjscc.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load("scripts/train_deepjscc.py")
 
 
 # ------------------------------------------------------------------------------- the network

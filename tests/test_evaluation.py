@@ -8,6 +8,8 @@ from semcom import data
 from semcom.cli import main
 from semcom.evaluation import FAILURE_SCORES, SCHEMA, evaluate, save
 
+import repo_scripts
+
 SCHEME = "jpeg2000-ldpc:channel_uses=1024,mcs=qpsk-1/2"
 
 
@@ -75,20 +77,10 @@ def test_set_metrics_average_over_runs_to_one_value_per_snr(images, tmp_path):
     save(res, tmp_path)  # one value per SNR plots without error
 
 
-def _scenario(name):
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parents[1] / "sim" / name / "run.py"
-    spec = importlib.util.spec_from_file_location(f"scenario_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_scenario_paired_differences_match_a_hand_computation():
     """sim/sc_sic_seed000's Fig. 8a table: scheme minus reference over the (image, run) pairs that
     both decoded, per SNR; mean, standard error (ddof 1) and the number of pairs the scheme wins."""
-    paired_differences = _scenario("sc_sic_seed000").paired_differences
+    paired_differences = repo_scripts.load("sim/sc_sic_seed000/run.py").paired_differences
     diffs = {1.0: [-0.1, -0.2, 0.3, -0.05], 5.0: [0.02, 0.04]}
     rows = []
     for snr, ds in diffs.items():

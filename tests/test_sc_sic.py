@@ -19,6 +19,8 @@ from semcom.models.sc_sic import stage_a, stage_b
 from semcom.models.sc_sic.pipeline import SAMPLERS, alpha_cumprod, discrete_betas, ratio_from_alpha_cumprod
 from safetensors.torch import load_file
 
+import repo_scripts
+
 # shipped model (256 px), 3 test images at 20 dB awgn-real: mean LPIPS 0.482-0.486 over 3 noise and
 # sampling seeds, 0.81 against another image's decode; bound = the former + margin
 SHIPPED_LPIPS_BOUND = 0.54
@@ -647,12 +649,7 @@ def test_image_size_from_options_reads_whole_positive_sizes_only(tmp_path):
 
 # --------------------------------------------------------------------------- the benchmark script
 def _bench_script():
-    import importlib.util
-    from semcom import repo_root
-    spec = importlib.util.spec_from_file_location("bench_sc_sic", repo_root() / "scripts" / "bench_sc_sic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_scripts.load("scripts/bench_sc_sic.py")
 
 
 def test_bench_choice_rule_with_a_predictability_bound():

@@ -4,6 +4,8 @@ import torch
 
 from semcom.training import load_checkpoint, load_ema, save_checkpoint
 
+import repo_scripts
+
 
 def _run(run_dir, steps, decay=0.9, stop=None):
     """SGD on a linear model with an EMA, resumable; returns (model, ema, state)."""
@@ -67,22 +69,12 @@ def test_ema_rejects_a_file_of_another_module_and_bad_decay(tmp_path):
         load_ema(tmp_path, {"model": torch.nn.Linear(3, 2)}, 1.0)
 
 
-def _train_script():
-    import importlib.util
-    from pathlib import Path
-    path = Path(__file__).resolve().parents[1] / "scripts" / "train_sc_sic.py"
-    spec = importlib.util.spec_from_file_location("train_sc_sic", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_train_sc_sic_stages_chain_resume_and_export(tmp_path):
     """scripts/train_sc_sic.py end to end at 32 px, a few steps each: stage-a -> pretrain ->
     finetune with condition dropout; each export loads as a pipeline; re-running a finished stage
     resumes at its step (no training) and records the command; the card names the dropout."""
     from semcom.models.sc_sic.pipeline import SCSICPipeline
-    train = _train_script()
+    train = repo_scripts.load("scripts/train_sc_sic.py")
     common = ["--size", "32", "--batch", "2", "--steps", "2", "--crops-per-chunk", "4", "--threads", "1",
               "--run-root", str(tmp_path), "--log-every", "1"]
     train.main(["stage-a", "--a-embed-dim", "8", "--a-bottleneck", "1", "--a-codes", "16"] + common)
@@ -96,5 +88,6 @@ def test_train_sc_sic_stages_chain_resume_and_export(tmp_path):
     assert "condition dropout" in (export / "README.md").read_text()
     again = train.main(finetune + ["--no-export"])
     assert again["step"] == 2 and again["train_seconds"] == state["train_seconds"]
+    assert again["commands"] == [finetune, finetune + ["--no-export"]]
     with pytest.raises(SystemExit):
         train.main(["pretrain", "--cond-dropout", "0.1"] + common)
