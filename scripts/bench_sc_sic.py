@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -44,20 +45,19 @@ def measure(pipe, images, sampler, steps, snr, timing_images, seeds=3, guidance=
     z = pipe.encode(images)
     hw = tuple(images.shape[-2:])
     lp, ps = [], []
+    decode = functools.partial(pipe.decode, image_size=hw, num_inference_steps=steps, sampler=sampler, snr_db=snr,
+                               guidance_scale=guidance)
     for seed in range(seeds):  # channel noise and Stage B sampling noise both drawn with this seed
         z_rx, _ = get_channel("awgn-real", generator=torch.Generator().manual_seed(seed))(z, snr)
-        rec = pipe.decode(z_rx, image_size=hw, num_inference_steps=steps, sampler=sampler,
-                          generator=torch.Generator().manual_seed(seed), snr_db=snr, guidance_scale=guidance)
+        rec = decode(z_rx, generator=torch.Generator().manual_seed(seed))
         lp.append(float(lpips(images, rec).mean()))
         ps.append(float(psnr(images, rec).mean()))
     seed = 0
     times = []
-    pipe.decode(z_rx[:1], image_size=hw, num_inference_steps=steps, sampler=sampler,
-                generator=torch.Generator().manual_seed(seed), snr_db=snr, guidance_scale=guidance)  # warm-up
+    decode(z_rx[:1], generator=torch.Generator().manual_seed(seed))  # warm-up
     for i in range(min(timing_images, images.shape[0])):
         t0 = time.perf_counter()
-        pipe.decode(z_rx[i:i + 1], image_size=hw, num_inference_steps=steps, sampler=sampler,
-                    generator=torch.Generator().manual_seed(seed), snr_db=snr, guidance_scale=guidance)
+        decode(z_rx[i:i + 1], generator=torch.Generator().manual_seed(seed))
         times.append(time.perf_counter() - t0)
     return {"sampler": sampler, "steps": steps, "guidance": guidance, "seconds_per_image": statistics.median(times),
             "lpips": statistics.mean(lp), "lpips_seed_std": statistics.pstdev(lp), "psnr": statistics.mean(ps)}

@@ -210,8 +210,7 @@ def table2_only(args, snrs):
     measure = [int(m) for m in args.measure_sizes.split(",")] if args.measure_sizes else ()
     rows = predictability_table(args.pred_schemes.split(";"), images, snrs, measure_sizes=measure)
     out = Path(args.table2_json) if args.table2_json else HERE / f"table2_{size}px.json"
-    command = ".venv/bin/python sim/sc_sic_seed000/run.py " + shlex.join(args.argv)
-    out.write_text(json.dumps({"command": command, "size": size, "images": images.shape[0], "rows": rows}, indent=1))
+    out.write_text(json.dumps({"command": args.command, "size": size, "images": images.shape[0], "rows": rows}, indent=1))
     print(f"wrote {out}")
     return rows
 
@@ -240,7 +239,7 @@ def main(argv=None):
                    help="--table2-only: write here instead of table2_<size>px.json in this folder")
     p.add_argument("--reuse", action="store_true", help="take Fig. 4 / 8a from results.json, redo the tables")
     args = p.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.command = ".venv/bin/python sim/sc_sic_seed000/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     torch.set_num_threads(args.threads)
     if args.size is None:
         from semcom.codecs.sc_sic import native_image_size
@@ -302,7 +301,7 @@ def main(argv=None):
     t2 = predictability_table(pred_specs, pred_images[:args.pred_images], pred_snrs)
     (HERE / "tables.json").write_text(json.dumps({"table1": t1, "table2": t2}, indent=1))
 
-    lines = [f"Made by `.venv/bin/python sim/sc_sic_seed000/run.py {' '.join(argv or sys.argv[1:])}` in "
+    lines = [f"Made by `{args.command}` in "
              f"{time.time() - start:.0f} s ({len(names)} test images at {args.size}x{args.size}, channel awgn-real, {args.runs} runs "
              "per point, CPU).", "", "### Fig. 4 / Fig. 8a: metric vs SNR", "",
              "| scheme | K | " + " | ".join(f"{s:g} dB" for s in SNRS) + " |",

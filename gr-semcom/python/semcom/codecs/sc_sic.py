@@ -26,7 +26,6 @@ embedding with no finite value at all, or a non-finite reconstruction.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Optional
 
@@ -126,9 +125,7 @@ class SCSICCodec(SemanticCodec):
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         self.sampler = sampler or self.pipe.options["sampler"]
-        self.guidance = float(self.pipe.options.get("guidance_scale", 1.0) if guidance is None else guidance)
-        if not (math.isfinite(self.guidance) and self.guidance >= 0):
-            raise ValueError(f"guidance must be a finite number >= 0, got {guidance!r}")
+        self.guidance = self.pipe.guidance_scale(guidance)
         self.seed = None if seed is None else int(seed)
         self.description = f"SC-SIC, {self.sampler} sampler, {self.steps} Stage B steps" + (
             f", guidance {self.guidance:g}" if self.guidance != 1.0 else "") + (

@@ -352,6 +352,13 @@ class SCSICPipeline(DiffusionPipeline):
         """True if Stage B takes the receiver's SNR (``snr_conditioning`` option): :meth:`decode` needs it."""
         return self.options.get("snr_conditioning") is True
 
+    def guidance_scale(self, scale: float | None = None) -> float:
+        """``scale`` checked (finite, >= 0), or the folder's ``guidance_scale`` (1 if it sets none)."""
+        value = float(self.options.get("guidance_scale", 1.0) if scale is None else scale)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"guidance_scale must be a finite number >= 0, got {scale!r}")
+        return value
+
     def default_image_size(self, embedding: torch.Tensor) -> tuple:
         d = self.effnet.downscale / self.effnet_input_scale
         return (int(round(embedding.shape[-2] * d)), int(round(embedding.shape[-1] * d)))
@@ -376,9 +383,7 @@ class SCSICPipeline(DiffusionPipeline):
         unconditional input (diffusers' ``StableCascadeDecoderPipeline`` convention); 1 = the
         conditional prediction alone, > 1 follows the embedding more closely, at twice the Stage B
         cost."""
-        scale = float(self.options.get("guidance_scale", 1.0) if guidance_scale is None else guidance_scale)
-        if not (math.isfinite(scale) and scale >= 0):
-            raise ValueError(f"guidance_scale must be a finite number >= 0, got {guidance_scale!r}")
+        scale = self.guidance_scale(guidance_scale)
         if not self.snr_conditioned:
             snr_db = None
         elif snr_db is None:
