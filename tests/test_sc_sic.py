@@ -539,6 +539,129 @@ def test_snr_conditioned_codec_decodes_with_the_receivers_snr(snr_dir, tiny_dir)
         SCSICCodec(model_dir=snr_dir, snr_conditioning="maybe")
 
 
+@pytest.fixture(scope="module")
+def switch_dir(tmp_path_factory):
+    """A tiny model with a second Stage B for receiver SNRs of 8 dB and more."""
+    folder = tmp_path_factory.mktemp("sc-sic-switch")
+    base = _tiny_pipeline(sampler="wuerstchen", steps=2)
+    torch.manual_seed(7)
+    SCSICPipeline(base.vqgan, base.effnet, base.decoder, base.scheduler,
+                  {**base.options, "high_snr_decoder": "clean/decoder", "high_snr_from_db": 8.0},
+                  high_snr_decoder=_tiny_decoder().eval()).save_pretrained(folder)
+    return folder
+
+
+def _one_stage_b(pipe, decoder):
+    return SCSICPipeline(pipe.vqgan, pipe.effnet, decoder, pipe.scheduler, pipe.options)
+
+
+def test_high_snr_stage_b_samples_the_examples_at_or_above_the_switch(switch_dir, tmp_path):
+    assert (switch_dir / "clean" / "decoder" / "diffusion_pytorch_model.safetensors").is_file()
+    pipe = SCSICPipeline.from_pretrained(switch_dir)
+    assert pipe.high_snr_from_db == 8.0 and pipe.options["high_snr_decoder"] == "clean/decoder"
+    z = pipe.encode(_images(3))
+    g = lambda: torch.Generator().manual_seed(4)  # noqa: E731
+    low = _one_stage_b(pipe, pipe.decoder).decode(z, generator=g(), guidance_scale=1.5)
+    high = _one_stage_b(pipe, pipe.high_snr_decoder).decode(z, generator=g(), guidance_scale=1.5)
+    assert not torch.allclose(low, high, atol=1e-2)
+    # the same noise draws whichever Stage B samples an example (sub-batches: float rounding only)
+    mixed = pipe.decode(z, generator=g(), guidance_scale=1.5, snr_db=torch.tensor([7.9, 8.0, float("nan")]))
+    for i, ref in enumerate((low, high, low)):
+        assert torch.allclose(mixed[i], ref[i], atol=1e-4), i
+    assert torch.allclose(pipe.decode(z, generator=g(), guidance_scale=1.5, snr_db=20.0), high, atol=1e-4)
+    assert torch.equal(pipe.decode(z, generator=g(), guidance_scale=1.5), low)  # no SNR: decoder/
+    assert pipe.high_snr_examples([1.0, 8.0, 30.0], 3).tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="2 SNR values for a batch of 3"):
+        pipe.decode(z, snr_db=[10.0, 10.0])
+    pipe.set_high_snr_from_db(float("inf"))
+    assert pipe.high_snr_from_db is None and not pipe.high_snr_examples(100.0, 1).any()
+    with pytest.raises(ValueError, match="nan"):
+        pipe.set_high_snr_from_db(float("nan"))
+    with pytest.raises(ValueError, match="no high-SNR Stage B"):
+        SCSICPipeline.from_pretrained(_without_high_snr_stage_b(switch_dir, tmp_path)).set_high_snr_from_db(5.0)
+    # the folder names its subfolder; a missing one or one outside the folder is a clear error
+    bad = _copy(switch_dir, tmp_path / "bad")
+    shutil.rmtree(bad / "clean")
+    with pytest.raises(FileNotFoundError, match="clean/decoder"):
+        SCSICPipeline.from_pretrained(bad)
+    cfg = json.loads((bad / "pipeline_config.json").read_text())
+    for name in ("../decoder", "", 3):
+        (bad / "pipeline_config.json").write_text(json.dumps({**cfg, "high_snr_decoder": name}))
+        with pytest.raises(ValueError, match="high_snr_decoder must name a subfolder"):
+            SCSICPipeline.from_pretrained(bad)
+
+
+def _without_high_snr_stage_b(folder, tmp_path):
+    """A copy of ``folder`` without its high-SNR Stage B."""
+    plain = _copy(folder, tmp_path / "plain")
+    cfg = json.loads((plain / "pipeline_config.json").read_text())
+    (plain / "pipeline_config.json").write_text(json.dumps({**cfg, "high_snr_decoder": None}))
+    return plain
+
+
+def test_codec_switches_stage_b_by_the_receivers_snr(switch_dir):
+    from semcom.csi import CSI
+    from semcom.codecs.sc_sic import FALLBACK_SNR_DB
+    codec = SCSICCodec(model_dir=switch_dir)
+    assert "high-SNR Stage B from 8 dB" in codec.description
+    msg = codec.encode(_images(2))
+    z = msg.streams["z"].data
+    pipe = codec.pipe
+    g = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    low = _one_stage_b(pipe, pipe.decoder).decode(z, num_inference_steps=2, generator=g())
+    high = _one_stage_b(pipe, pipe.high_snr_decoder).decode(z, num_inference_steps=2, generator=g())
+    y = codec.decode(msg, CSI(snr_db=torch.tensor([3.0, 18.0])))
+    assert torch.allclose(y[0], low[0], atol=1e-4) and torch.allclose(y[1], high[1], atol=1e-4)
+    # block fading: the SNR after zero forcing decides (20 dB at gain 0.25 is 8 dB below the switch)
+    faded = codec.decode(msg, CSI(snr_db=torch.tensor([20.0, 20.0]), gain=torch.tensor([0.25 + 0j, 1.0 + 0j])))
+    assert torch.allclose(faded[0], low[0], atol=1e-4) and torch.allclose(faded[1], high[1], atol=1e-4)
+    assert torch.equal(codec.decode(msg), low)  # no CSI: the fine-tuned Stage B, as in the seed
+    y_nan = codec.decode(msg, CSI(snr_db=torch.tensor([float("nan"), 18.0])))
+    assert codec.last_repairs[0] == f"snr: estimate nan replaced by {FALLBACK_SNR_DB:g} dB"
+    assert torch.allclose(y_nan[0], low[0], atol=1e-4) and codec.last_failures == [None, None]
+    # options: move the switch, switch it off, or replace Stage B everywhere
+    assert torch.equal(get_codec(f"sc-sic:model_dir={switch_dir},high_snr_from_db=inf").decode(
+        msg, CSI.from_snr(30.0, 2)), low)
+    later = get_codec(f"sc-sic:model_dir={switch_dir},high_snr_from_db=19")
+    assert later.pipe.high_snr_from_db == 19.0 and torch.equal(later.decode(msg, CSI.from_snr(18.0, 2)), low)
+    swapped = SCSICCodec(model_dir=switch_dir, decoder_dir=switch_dir / "clean" / "decoder")
+    assert swapped.pipe.high_snr_from_db is None and "high-SNR" not in swapped.description
+    assert torch.equal(swapped.decode(msg), swapped.decode(msg, CSI.from_snr(30.0, 2)))
+    with pytest.raises(ValueError, match="cannot be combined"):
+        SCSICCodec(model_dir=switch_dir, decoder_dir=switch_dir / "decoder", high_snr_from_db=5)
+    with pytest.raises(ValueError, match="high_snr_from_db must be a number"):
+        SCSICCodec(model_dir=switch_dir, high_snr_from_db="high")
+
+
+def test_switch_point_rule():
+    choose = repo_scripts.load("scripts/choose_sc_sic_switch.py").choose
+    row = lambda snr, mean: {"snr_db": snr, "mean": mean}  # noqa: E731
+    assert choose([row(5, 0.02), row(7, -0.001), row(10, -0.02), row(12, -0.03)]) == 7
+    # a positive difference above a negative one: the switch is above both
+    assert choose([row(5, -0.01), row(7, 0.004), row(10, -0.02)]) == 10
+    assert choose([row(5, 0.02), row(10, 0.01)]) == math.inf
+
+
+def test_switch_script_measures_paired_differences_and_applies_the_choice(switch_dir, tmp_path):
+    script = repo_scripts.load("scripts/choose_sc_sic_switch.py")
+    run = lambda folder, *extra: script.main(["--model-dir", str(folder), "--snrs", "5,20", "--draws", "2",  # noqa: E731
+                                              "--images", "2", "--size", "64", "--threads", "1", *extra])
+    # the same weights as both Stage Bs: every paired difference is exactly 0, so never switch
+    same = _without_high_snr_stage_b(switch_dir, tmp_path)
+    rows, switch = run(same, "--high-snr-decoder", "decoder", "--apply", "--json", str(tmp_path / "s.json"))
+    assert [(r["pairs"], r["mean"], r["clean_better"]) for r in rows] == [(4, 0.0, 0), (4, 0.0, 0)]
+    assert switch == math.inf
+    cfg = json.loads((same / "pipeline_config.json").read_text())
+    assert cfg["high_snr_decoder"] == "decoder" and cfg["high_snr_from_db"] is None
+    assert json.loads((tmp_path / "s.json").read_text())["command"].endswith("--json " + str(tmp_path / "s.json"))
+    # two different Stage Bs: the choice follows the rule on the measured rows and lands in the folder
+    folder = _copy(switch_dir, tmp_path / "two")
+    rows, switch = run(folder, "--apply")
+    assert all(r["mean"] != 0.0 for r in rows) and switch == script.choose(rows)
+    saved = json.loads((folder / "pipeline_config.json").read_text())["high_snr_from_db"]
+    assert saved == (None if switch == math.inf else switch)
+
+
 def test_decode_counts_and_repairs_bad_embeddings(tiny_dir):
     codec = SCSICCodec(model_dir=tiny_dir, steps=2)
     msg = codec.encode(_images(4))

@@ -5,7 +5,10 @@ model's native size, 256; centre crops; the seed: 100 Cityscapes images at 512x5
 SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
 
 - Fig. 4: PSNR / SSIM / LPIPS / FID vs SNR for
-    sc-sic                              the shipped model (models/sc-sic), CR 48 (K = 2048 at 256 px)
+    sc-sic                              the shipped model (models/sc-sic), CR 48 (K = 2048 at 256 px),
+                                        its receiver: the noise-fine-tuned Stage B below the model's
+                                        high_snr_from_db, the clean-trained one from there
+    sc-sic:high_snr_from_db=inf         the fine-tuned Stage B at every SNR (the seed's receiver)
     deepjscc:model_dir=models/deepjscc-c1
                                         DeepJSCC with c = 1 latent channel: the SAME K as SC-SIC
                                         (checked), if present
@@ -20,9 +23,9 @@ SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
   (fresh channel noise each time), mean +- std of pairwise LPIPS
   (``semcom.metrics.predictability``), averaged over the images. SC-SIC twice: with fresh Stage B
   sampling noise each run (``sc-sic:seed=none``, the seed's protocol: its pairwise LPIPS of 0.17-0.35
-  means its samples differ) and with the codec's default fixed sampling seed (``sc-sic``: only the
-  channel noise differs between runs).
-- Fig. 8a: SC-SIC fine-tuned on noisy embeddings vs not fine-tuned (the pretrained Stage B,
+  means its samples differ), the same with the fine-tuned Stage B at every SNR, and with the
+  codec's default fixed sampling seed (``sc-sic``: only the channel noise differs between runs).
+- Fig. 8a: SC-SIC fine-tuned on noisy embeddings (at every SNR) vs not fine-tuned (the pretrained Stage B,
   ``models/sc-sic/pretrain/decoder``: the seed's comparison) and vs the ablation (the same number of
   further steps on clean embeddings, ``models/sc-sic/ablation/decoder``: equal training compute).
 
@@ -51,6 +54,7 @@ from semcom.transport import ANALOG, Message, Stream
 
 HERE = Path(__file__).resolve().parent
 SNRS = (1.0, 5.0, 10.0, 15.0, 20.0)
+FINETUNED = "sc-sic:high_snr_from_db=inf"  # the noise-fine-tuned Stage B at every SNR (no switch)
 
 
 def table1(size: int, scsic_shape: tuple) -> list:
@@ -254,8 +258,11 @@ def main(argv=None):
     from semcom.codecs import get_codec
     scsic_shape = get_codec("sc-sic").embedding_shape(args.size, args.size)
     k = math.prod(scsic_shape) // 2
-    schemes = ["sc-sic", f"jpeg2000-ldpc:channel_uses={k}"]
-    labels = {"sc-sic": f"SC-SIC (fine-tuned), K={k}", f"jpeg2000-ldpc:channel_uses={k}": f"JPEG2000+LDPC, K={k}"}
+    switch = get_codec("sc-sic").pipe.high_snr_from_db
+    schemes = ["sc-sic", FINETUNED, f"jpeg2000-ldpc:channel_uses={k}"]
+    labels = {"sc-sic": f"SC-SIC (shipped receiver{f': clean-trained Stage B from {switch:g} dB' if switch else ''}), K={k}",
+              FINETUNED: f"SC-SIC fine-tuned Stage B at every SNR, K={k}",
+              f"jpeg2000-ldpc:channel_uses={k}": f"JPEG2000+LDPC, K={k}"}
     k_dj = None
     if (models / "deepjscc" / "config.json").is_file():
         k_dj = _channel_uses("deepjscc", images[:1])
@@ -291,11 +298,11 @@ def main(argv=None):
             resave_as_palette_png(HERE / "grid.png")
     fig4 = [s for s in schemes if s not in (abl_spec, pre_spec)]
     plot_curves(results, fig4, HERE / "fig4.png", ["psnr", "ssim", "lpips"] + list(set_metrics), labels)
-    plot_curves(results, ["sc-sic", pre_spec, abl_spec], HERE / "fig8a.png", ["psnr", "ssim", "lpips"] + list(set_metrics),
+    plot_curves(results, [FINETUNED, pre_spec, abl_spec], HERE / "fig8a.png", ["psnr", "ssim", "lpips"] + list(set_metrics),
                 labels)
     examples_png(images, HERE / "examples_20db.png")
     t1 = table1(args.size, scsic_shape)
-    pred_specs = ["sc-sic:seed=none", "sc-sic"] + ([dj_equal] if dj_equal in schemes else ["deepjscc"] if k_dj else [])
+    pred_specs = ["sc-sic:seed=none", f"{FINETUNED},seed=none", "sc-sic"] + ([dj_equal] if dj_equal in schemes else ["deepjscc"] if k_dj else [])
     pred_size = args.pred_size or args.size
     pred_images = images if pred_size == args.size else data.load_images("test", size=pred_size)
     t2 = predictability_table(pred_specs, pred_images[:args.pred_images], pred_snrs)
@@ -321,7 +328,7 @@ def main(argv=None):
         lines += ["", "### Fig. 8a, paired: fine-tuned minus clean ablation, per image and noise draw", "",
                   "Both decode the same channel and sampling noise in each run; negative = the fine-tune is better.", "",
                   "| SNR | pairs | LPIPS difference (mean +- s.e.) | fine-tune better in |", "| --- | --- | --- | --- |"]
-        for d in paired_differences(results, "sc-sic", abl_spec):
+        for d in paired_differences(results, FINETUNED, abl_spec):
             lines.append(f"| {d['snr_db']:g} dB | {d['pairs']} | {d['mean']:+.4f} +- {d['stderr']:.4f} | "
                          f"{d['wins']} / {d['pairs']} |")
     lines += ["", "### Table 1: transmitted dimensionality", "",
@@ -335,6 +342,7 @@ def main(argv=None):
               "", "| scheme | " + " | ".join(f"{s:g} dB" for s in pred_snrs) + " |", "| --- |" + " --- |" * len(pred_snrs)]
     for spec in pred_specs:
         name = {"sc-sic:seed=none": "SC-SIC, fresh Stage B sampling noise each run (the seed's protocol)",
+                f"{FINETUNED},seed=none": "SC-SIC fine-tuned Stage B at every SNR, fresh sampling noise each run",
                 "sc-sic": "SC-SIC, fixed sampling seed (the codec's default; channel noise only)"}.get(spec, labels.get(spec, spec))
         cells = [f"{r['lpips_pairwise_mean']:.4f} +- {r['lpips_pairwise_std']:.4f}" for r in t2 if r["scheme"] == spec]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

@@ -6,9 +6,12 @@ an embedding [16, h, w], sent as ONE analog stream ``"z"`` (no quantisation or c
 in the seed). Receiver: Stage B (``StableCascadeUNet``) samples Stage A latents conditioned on the
 received embedding, Stage A (``PaellaVQModel``) decodes them. In the seed the receiver uses no CSI:
 robustness comes only from fine-tuning Stage B on noisy embeddings, and the shipped model does the
-same. A Stage B fine-tuned with the SNR as input (``pipeline_config.json``: ``"snr_conditioning":
-true``; ``scripts/train_sc_sic.py finetune --snr-conditioning``) also takes the receiver's SNR,
-:func:`semcom.csi.decoder_snr_db` of the CSI given to :meth:`SCSICCodec.decode`.
+same when it is given no CSI. Given the CSI (:func:`semcom.csi.decoder_snr_db`, the receiver's SNR),
+the shipped model's receiver switches Stage B: the noise-fine-tuned one below ``high_snr_from_db``,
+from there the one trained on clean embeddings (``pipeline_config.json``: ``high_snr_decoder``),
+which is the better of the two at high SNR. A Stage B fine-tuned with the SNR as input
+(``"snr_conditioning": true``; ``scripts/train_sc_sic.py finetune --snr-conditioning``) takes that
+SNR as well.
 
 The seed's channel is ``awgn-real`` (real AWGN on the embedding at SNR = P / sigma^2); over complex
 channels the transport's ``AnalogMapper`` packs two reals per complex symbol at unit power.
@@ -86,7 +89,11 @@ class SCSICCodec(SemanticCodec):
     decoder_dir : str or Path, optional
         A Stage B folder (``StableCascadeUNet`` config + safetensors) replacing the model's
         ``decoder/``, e.g. ``models/sc-sic/ablation/decoder`` (Stage B trained on clean embeddings
-        only, the seed's Fig. 8a ablation).
+        only, the seed's Fig. 8a ablation); it then decodes at every SNR (no high-SNR switch).
+    high_snr_from_db : float, optional
+        The receiver SNR [dB] from which the model's high-SNR Stage B decodes (default: the
+        folder's ``pipeline_config.json``); ``inf`` never uses it (the fine-tuned Stage B at every
+        SNR, as in the seed). Needs the CSI at :meth:`decode`; without it ``decoder/`` decodes.
     snr_conditioning : bool, optional
         Whether Stage B takes the receiver's SNR (then :meth:`decode` needs the CSI). Default: the
         folder's ``pipeline_config.json``; with ``decoder_dir``, False (the shipped ablation and
@@ -100,7 +107,7 @@ class SCSICCodec(SemanticCodec):
     def __init__(self, model_dir=None, steps: Optional[int] = None, sampler: Optional[str] = None,
                  seed: Optional[int] = 0, decoder_dir=None, device: str = "cpu",
                  decoder_subfolder: Optional[str] = None, snr_conditioning: Optional[bool] = None,
-                 guidance: Optional[float] = None):
+                 guidance: Optional[float] = None, high_snr_from_db: Optional[float] = None):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         from ..models.sc_sic.pipeline import SAMPLERS, load_component
@@ -113,6 +120,13 @@ class SCSICCodec(SemanticCodec):
             from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
             self.pipe.decoder = load_component(StableCascadeUNet, Path(decoder_dir), "Stage B (decoder_dir)")
             self.pipe.options["snr_conditioning"] = False
+            if high_snr_from_db is not None:
+                raise ValueError("decoder_dir replaces Stage B at every SNR: it cannot be combined with high_snr_from_db")
+            self.pipe.set_high_snr_from_db(None)
+        elif high_snr_from_db is not None:
+            if isinstance(high_snr_from_db, bool) or not isinstance(high_snr_from_db, (int, float)):
+                raise ValueError(f"high_snr_from_db must be a number of dB (inf: never), got {high_snr_from_db!r}")
+            self.pipe.set_high_snr_from_db(high_snr_from_db)
         if snr_conditioning is not None:  # a bool, or 0 / 1 as codec specs may parse it
             if snr_conditioning not in (True, False):
                 raise ValueError(f"snr_conditioning must be true or false, got {snr_conditioning!r}")
@@ -130,6 +144,8 @@ class SCSICCodec(SemanticCodec):
         self.description = f"SC-SIC, {self.sampler} sampler, {self.steps} Stage B steps" + (
             f", guidance {self.guidance:g}" if self.guidance != 1.0 else "") + (
             ", SNR-conditioned" if self.snr_conditioned else "") + (
+            f", high-SNR Stage B from {self.pipe.high_snr_from_db:g} dB"
+            if self.pipe.high_snr_from_db is not None else "") + (
             f", Stage B from {decoder_dir}" if decoder_dir is not None else "")
 
     @property
@@ -204,11 +220,14 @@ class SCSICCodec(SemanticCodec):
         return images
 
     def _receiver_snr(self, csi: Optional[CSI], batch: int):
-        """``(snr_db [B] or None, notes [B])``: the SNR an SNR-conditioned Stage B is given. A
-        non-finite estimate is replaced by :data:`FALLBACK_SNR_DB` and noted."""
-        if not self.snr_conditioned:
+        """``(snr_db [B] or None, notes [B])``: the SNR Stage B is chosen by (high-SNR switch) and an
+        SNR-conditioned Stage B is given. A non-finite estimate is replaced by
+        :data:`FALLBACK_SNR_DB` and noted."""
+        if not self.snr_conditioned and self.pipe.high_snr_from_db is None:
             return None, [None] * batch
         snr = decoder_snr_db(csi)
+        if snr is None and not self.snr_conditioned:
+            return None, [None] * batch  # no CSI: the noise-fine-tuned Stage B, as in the seed
         if snr is None:
             raise ValueError("this SC-SIC Stage B is SNR-conditioned: pass the receiver's CSI "
                              "(e.g. CSI.from_snr(snr_db, batch)) to decode()")

@@ -17,6 +17,12 @@ Folder layout (Stable Cascade's diffusers layout): ``vqgan/``, ``effnet/``, ``de
 by this factor, 0.75 in Stable Cascade, 1.0 in the tiny CPU model; and ``image_size``, the side
 the model was trained at, ``None`` if unknown).
 
+A folder may hold a second Stage B for high SNRs (``pipeline_config.json``: ``high_snr_decoder``,
+its subfolder, and ``high_snr_from_db``): :meth:`SCSICPipeline.decode` then samples each example
+whose receiver SNR is at least ``high_snr_from_db`` with it, the others with ``decoder/``. The
+shipped model pairs the noise-fine-tuned Stage B with one trained on clean embeddings only, which
+is the better of the two from about 10 dB up.
+
 Every model is loaded by :func:`load_component`: diffusers' ``from_pretrained`` with
 ``output_loading_info=True``; missing or unexpected weights and unreadable files raise a
 ``ValueError`` / ``FileNotFoundError`` naming the folder (diffusers itself only logs a warning and
@@ -47,12 +53,13 @@ SAMPLERS = ("wuerstchen", "ddim", "dpm")
 SCHEDULER_CLASSES = {"DDPMWuerstchenScheduler": DDPMWuerstchenScheduler, "DDIMScheduler": DDIMScheduler,
                      "DPMSolverMultistepScheduler": DPMSolverMultistepScheduler}
 DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0, "image_size": None,
-            "snr_conditioning": False, "guidance_scale": 1.0}
+            "snr_conditioning": False, "guidance_scale": 1.0, "high_snr_decoder": None, "high_snr_from_db": None}
 FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json records none
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
 
 ORIGINAL_EFFNET = "effnet_encoder.safetensors"
+HIGH_SNR_SUBFOLDER = "decoder_high_snr"
 HINT = ("train one with `python scripts/train_sc_sic.py stage-a`, `... pretrain`, `... finetune --out FOLDER`, "
         "or put Stable Cascade's checkpoints there")
 
@@ -241,10 +248,19 @@ class SCSICPipeline(DiffusionPipeline):
     model_cpu_offload_seq = "effnet->decoder->vqgan"
 
     def __init__(self, vqgan: PaellaVQModel, effnet: EfficientNetEncoder, decoder: StableCascadeUNet, scheduler,
-                 options: dict | None = None):
+                 options: dict | None = None, high_snr_decoder: StableCascadeUNet | None = None):
+        """``high_snr_decoder``: a second Stage B for receiver SNRs of at least
+        ``options["high_snr_from_db"]`` (both or neither; the option ``high_snr_decoder`` names its
+        subfolder, ``"decoder_high_snr"`` if not given)."""
         super().__init__()
-        self.register_modules(vqgan=vqgan, effnet=effnet, decoder=decoder, scheduler=scheduler)
+        self.register_modules(vqgan=vqgan, effnet=effnet, decoder=decoder, scheduler=scheduler,
+                              high_snr_decoder=high_snr_decoder)
         self.options = {**DEFAULTS, "sampler": sampler_name(scheduler), **(options or {})}
+        if high_snr_decoder is None:
+            self.options.update(high_snr_decoder=None, high_snr_from_db=None)
+        else:
+            self.options["high_snr_decoder"] = self.options["high_snr_decoder"] or HIGH_SNR_SUBFOLDER
+            self.set_high_snr_from_db(self.options["high_snr_from_db"])
 
     @classmethod
     def from_parts(cls, vqgan, effnet, decoder, sampler: str = "wuerstchen", steps: int = 10,
@@ -260,10 +276,13 @@ class SCSICPipeline(DiffusionPipeline):
     def save_pretrained(self, folder, **_):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("vqgan", "effnet", "decoder"):
-            getattr(self, name).save_pretrained(str(folder / name), safe_serialization=True)
+        parts = {"vqgan": self.vqgan, "effnet": self.effnet, "decoder": self.decoder}
+        if self.high_snr_decoder is not None:
+            parts[self.options["high_snr_decoder"]] = self.high_snr_decoder
+        for name, model in parts.items():
+            model.save_pretrained(str(folder / name), safe_serialization=True)
         self.scheduler.save_pretrained(str(folder / "scheduler"))
-        for name in ("vqgan", "effnet", "decoder", "scheduler"):
+        for name in [*parts, "scheduler"]:
             _drop_source_path(folder / name)
         index = {"_class_name": type(self).__name__, "_diffusers_version": _diffusers_version(),
                  "vqgan": ["diffusers", "PaellaVQModel"], "effnet": ["semcom.models.sc_sic", "EfficientNetEncoder"],
@@ -304,8 +323,14 @@ class SCSICPipeline(DiffusionPipeline):
         saved = {}
         if (folder / "pipeline_config.json").is_file():
             saved = read_json(folder / "pipeline_config.json", "pipeline config")
+        high_snr_decoder, subfolder = None, saved.get("high_snr_decoder")
+        if subfolder is not None:
+            if not isinstance(subfolder, str) or not subfolder or Path(subfolder).is_absolute() or ".." in Path(subfolder).parts:
+                raise ValueError(f"pipeline_config.json in {folder}: high_snr_decoder must name a subfolder, got {subfolder!r}")
+            high_snr_decoder = load_component(StableCascadeUNet, folder / subfolder, "the high-SNR Stage B "
+                                              "(StableCascadeUNet, pipeline_config.json: high_snr_decoder)").eval()
         return cls(vqgan.eval(), effnet.eval(), decoder.eval(), scheduler,
-                   {**(defaults or {}), **saved, **(options or {})})
+                   {**(defaults or {}), **saved, **(options or {})}, high_snr_decoder=high_snr_decoder)
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -352,6 +377,31 @@ class SCSICPipeline(DiffusionPipeline):
         """True if Stage B takes the receiver's SNR (``snr_conditioning`` option): :meth:`decode` needs it."""
         return self.options.get("snr_conditioning") is True
 
+    @property
+    def high_snr_from_db(self) -> float | None:
+        """The receiver SNR [dB] from which :attr:`high_snr_decoder` samples (None: it never does)."""
+        value = self.options.get("high_snr_from_db")
+        return None if self.high_snr_decoder is None or value is None else float(value)
+
+    def set_high_snr_from_db(self, value):
+        """Move the switch to the high-SNR Stage B (a number of dB; ``inf`` or None: never use it)."""
+        if value is not None:
+            value = float(value)
+            if math.isnan(value):
+                raise ValueError("high_snr_from_db must be a number of dB or None, got nan")
+            if self.high_snr_decoder is None:
+                raise ValueError("this SC-SIC model has no high-SNR Stage B (pipeline_config.json: high_snr_decoder)")
+        self.options["high_snr_from_db"] = None if value is None or value == math.inf else value
+
+    def high_snr_examples(self, snr_db, batch: int) -> torch.Tensor:
+        """Bool [B]: which examples :meth:`decode` samples with the high-SNR Stage B (receiver SNR
+        ``snr_db``, a number or [B] dB, at least :attr:`high_snr_from_db`; never a non-finite SNR)."""
+        threshold = self.high_snr_from_db
+        if threshold is None or snr_db is None:
+            return torch.zeros(batch, dtype=torch.bool)
+        snr = _per_example(snr_db, batch)
+        return torch.isfinite(snr) & (snr >= threshold)
+
     def guidance_scale(self, scale: float | None = None) -> float:
         """``scale`` checked (finite, >= 0), or the folder's ``guidance_scale`` (1 if it sets none)."""
         value = float(self.options.get("guidance_scale", 1.0) if scale is None else scale)
@@ -377,20 +427,21 @@ class SCSICPipeline(DiffusionPipeline):
         """(Received) embedding -> images [B, 3, H, W] in [0, 1] by Stage B sampling + Stage A decode.
 
         ``snr_db`` (a number or [B], dB): the SNR the embedding was received at; required by an
-        SNR-conditioned Stage B (:attr:`snr_conditioned`), ignored by any other.
+        SNR-conditioned Stage B (:attr:`snr_conditioned`); with a high-SNR Stage B, examples at
+        :attr:`high_snr_from_db` or more are sampled by it (:meth:`high_snr_examples`; the noise
+        draws are the same whichever Stage B samples). Without ``snr_db``, ``decoder/`` samples all.
         ``guidance_scale`` (default: ``pipeline_config.json``, else 1): classifier-free guidance on
         the embedding, noise = uncond + scale * (cond - uncond) with the all-zero embedding as the
         unconditional input (diffusers' ``StableCascadeDecoderPipeline`` convention); 1 = the
         conditional prediction alone, > 1 follows the embedding more closely, at twice the Stage B
         cost."""
         scale = self.guidance_scale(guidance_scale)
-        if not self.snr_conditioned:
-            snr_db = None
-        elif snr_db is None:
+        if self.snr_conditioned and snr_db is None:
             raise ValueError("this SC-SIC Stage B is SNR-conditioned (pipeline_config.json: snr_conditioning): "
                              "decode needs snr_db, the SNR the embedding was received at")
-        self.decoder.eval()
-        self.vqgan.eval()
+        for model in (self.decoder, self.high_snr_decoder, self.vqgan):
+            if model is not None:
+                model.eval()
         steps = int(num_inference_steps or self.options.get("num_inference_steps", 10))
         if steps < 1:
             raise ValueError(f"num_inference_steps must be >= 1, got {steps}")
@@ -404,6 +455,8 @@ class SCSICPipeline(DiffusionPipeline):
         if b == 0:  # nothing to sample (attention fails on an empty batch)
             return embedding.new_zeros((0, *shape) if return_latents else (0, 3, h, w), dtype=torch.float32)
         embedding = embedding.float()
+        high = self.high_snr_examples(snr_db, b).to(embedding.device)
+        snr_db = _per_example(snr_db, b).to(embedding.device) if self.snr_conditioned else None
         # a CPU generator draws on the CPU and the noise moves to the embedding's device (diffusers' rule)
         latents = randn_tensor((b, *shape), generator=generator, device=embedding.device, dtype=torch.float32)
         latents = latents * getattr(scheduler, "init_noise_sigma", 1.0)
@@ -411,14 +464,14 @@ class SCSICPipeline(DiffusionPipeline):
         if isinstance(scheduler, DDPMWuerstchenScheduler):
             for t in scheduler.timesteps[:-1]:
                 ratio = t.expand(b)
-                eps = self._noise(latents, ratio, embedding, snr_db, scale)
+                eps = self._noise(latents, ratio, embedding, snr_db, scale, high)
                 latents = scheduler.step(eps, ratio, latents, generator=generator).prev_sample
         else:
             ac = scheduler.alphas_cumprod
             for t in scheduler.timesteps:
                 ratio = ratio_from_alpha_cumprod(ac[int(t)]).to(latents.device).expand(b)
                 x_in = scheduler.scale_model_input(latents, t)
-                eps = self._noise(x_in, ratio, embedding, snr_db, scale)
+                eps = self._noise(x_in, ratio, embedding, snr_db, scale, high)
                 latents = scheduler.step(eps, t, latents, generator=generator).prev_sample
         if return_latents:
             return latents
@@ -426,15 +479,41 @@ class SCSICPipeline(DiffusionPipeline):
         # clamp the finite values only: an overflow stays visible (+-inf) to the caller's checks
         return torch.where(torch.isfinite(images), images.clamp(0, 1), images)
 
-    def _noise(self, sample, ratio, embedding, snr_db, guidance_scale: float) -> torch.Tensor:
-        cond = predict_noise(self.decoder, sample, ratio, embedding, snr_db)
-        if guidance_scale == 1.0:
-            return cond
-        uncond = predict_noise(self.decoder, sample, ratio, torch.zeros_like(embedding), snr_db)
-        return uncond + guidance_scale * (cond - uncond)
+    def _noise(self, sample, ratio, embedding, snr_db, guidance_scale: float, high: torch.Tensor) -> torch.Tensor:
+        """Guided noise prediction; examples flagged in ``high`` [B] by the high-SNR Stage B, which
+        is never given the SNR (it is trained on clean embeddings)."""
+        if not high.any():
+            return _guided_noise(self.decoder, sample, ratio, embedding, snr_db, guidance_scale)
+        if high.all():
+            return _guided_noise(self.high_snr_decoder, sample, ratio, embedding, None, guidance_scale)
+        low = ~high
+        eps = torch.empty_like(sample)
+        eps[low] = _guided_noise(self.decoder, sample[low], ratio[low], embedding[low],
+                                 None if snr_db is None else snr_db[low], guidance_scale)
+        eps[high] = _guided_noise(self.high_snr_decoder, sample[high], ratio[high], embedding[high], None,
+                                  guidance_scale)
+        return eps
 
     def __call__(self, images: torch.Tensor, **kwargs) -> torch.Tensor:
         return self.decode(self.encode(images), image_size=tuple(images.shape[-2:]), **kwargs)
+
+
+def _guided_noise(decoder, sample, ratio, embedding, snr_db, guidance_scale: float) -> torch.Tensor:
+    cond = predict_noise(decoder, sample, ratio, embedding, snr_db)
+    if guidance_scale == 1.0:
+        return cond
+    uncond = predict_noise(decoder, sample, ratio, torch.zeros_like(embedding), snr_db)
+    return uncond + guidance_scale * (cond - uncond)
+
+
+def _per_example(snr_db, batch: int) -> torch.Tensor:
+    """``snr_db`` (a number or B values) as a float tensor [B]; ValueError for another count."""
+    snr = torch.as_tensor(snr_db, dtype=torch.float32).reshape(-1)
+    if snr.numel() == 1:
+        return snr.expand(batch)
+    if snr.numel() != batch:
+        raise ValueError(f"{snr.numel()} SNR values for a batch of {batch}")
+    return snr
 
 
 def _drop_source_path(subfolder: Path):
