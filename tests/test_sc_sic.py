@@ -755,6 +755,20 @@ def test_shipped_model_quality_and_determinism():
     assert math.isfinite(float(y.sum()))
 
 
+def test_shipped_switch_point_is_the_measured_one():
+    """models/sc-sic/switch.json (scripts/choose_sc_sic_switch.py) and the folder's switch agree."""
+    import semcom
+    folder = semcom.models_dir() / "sc-sic"
+    measured = json.loads((folder / "switch.json").read_text())
+    choose = repo_scripts.load("scripts/choose_sc_sic_switch.py").choose
+    assert choose(measured["rows"]) == measured["high_snr_from_db"]
+    cfg = json.loads((folder / "pipeline_config.json").read_text())
+    assert cfg["high_snr_from_db"] == measured["high_snr_from_db"]
+    assert cfg["high_snr_decoder"] == "ablation/decoder"  # the Fig. 8a clean-embedding Stage B
+    assert measured["options"] == {k: cfg[k] for k in ("sampler", "num_inference_steps", "guidance_scale")}
+    assert get_codec("sc-sic").pipe.high_snr_from_db == cfg["high_snr_from_db"]
+
+
 def test_image_size_from_options_reads_whole_positive_sizes_only(tmp_path):
     from semcom.codecs.sc_sic import native_image_size
     from semcom.models.sc_sic.pipeline import FALLBACK_IMAGE_SIZE, image_size_from_options
