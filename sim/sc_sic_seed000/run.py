@@ -256,11 +256,12 @@ def main(argv=None):
     models = Path(semcom.models_dir())
     ablation = models / "sc-sic" / "ablation" / "decoder"
     from semcom.codecs import get_codec
-    scsic_shape = get_codec("sc-sic").embedding_shape(args.size, args.size)
+    shipped = get_codec("sc-sic")
+    scsic_shape = shipped.embedding_shape(args.size, args.size)
     k = math.prod(scsic_shape) // 2
-    switch = get_codec("sc-sic").pipe.high_snr_from_db
+    switch = shipped.pipe.high_snr_from_db
     schemes = ["sc-sic", FINETUNED, f"jpeg2000-ldpc:channel_uses={k}"]
-    labels = {"sc-sic": f"SC-SIC (shipped receiver{f': clean-trained Stage B from {switch:g} dB' if switch else ''}), K={k}",
+    labels = {"sc-sic": f"SC-SIC (shipped receiver{f': clean-trained Stage B from {switch:g} dB' if switch is not None else ''}), K={k}",
               FINETUNED: f"SC-SIC fine-tuned Stage B at every SNR, K={k}",
               f"jpeg2000-ldpc:channel_uses={k}": f"JPEG2000+LDPC, K={k}"}
     k_dj = None
