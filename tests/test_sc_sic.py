@@ -577,8 +577,11 @@ def test_high_snr_stage_b_samples_the_examples_at_or_above_the_switch(switch_dir
     assert pipe.high_snr_from_db is None and not pipe.high_snr_examples(100.0, 1).any()
     with pytest.raises(ValueError, match="nan"):
         pipe.set_high_snr_from_db(float("nan"))
+    single = SCSICPipeline.from_pretrained(_without_high_snr_stage_b(switch_dir, tmp_path))
     with pytest.raises(ValueError, match="no high-SNR Stage B"):
-        SCSICPipeline.from_pretrained(_without_high_snr_stage_b(switch_dir, tmp_path)).set_high_snr_from_db(5.0)
+        single.set_high_snr_from_db(5.0)
+    single.set_high_snr_from_db(float("inf"))  # "never" is true of any model
+    assert single.high_snr_from_db is None and single.options["high_snr_decoder"] is None
     # the folder names its subfolder; a missing one or one outside the folder is a clear error
     bad = _copy(switch_dir, tmp_path / "bad")
     shutil.rmtree(bad / "clean")

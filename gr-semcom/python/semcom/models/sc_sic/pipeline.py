@@ -389,7 +389,7 @@ class SCSICPipeline(DiffusionPipeline):
             value = float(value)
             if math.isnan(value):
                 raise ValueError("high_snr_from_db must be a number of dB or None, got nan")
-            if self.high_snr_decoder is None:
+            if self.high_snr_decoder is None and value != math.inf:
                 raise ValueError("this SC-SIC model has no high-SNR Stage B (pipeline_config.json: high_snr_decoder)")
         self.options["high_snr_from_db"] = None if value is None or value == math.inf else value
 
