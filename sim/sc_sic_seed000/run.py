@@ -21,7 +21,7 @@ SNR in {1, 5, 10, 15, 20} dB, ``--runs`` noise draws per point:
 - Table 1: transmitted dimensionality and CR (C*H*W / reals sent, via Message.compression_ratio()).
 - Table 2: predictability at each of ``--pred-snrs``: each of ``--pred-images`` images sent 25 times
   (fresh channel noise each time), mean +- std of pairwise LPIPS
-  (``semcom.metrics.predictability``), averaged over the images. SC-SIC twice: with fresh Stage B
+  (``semcom.metrics.predictability``), averaged over the images. SC-SIC three times: with fresh Stage B
   sampling noise each run (``sc-sic:seed=none``, the seed's protocol: its pairwise LPIPS of 0.17-0.35
   means its samples differ), the same with the fine-tuned Stage B at every SNR, and with the
   codec's default fixed sampling seed (``sc-sic``: only the channel noise differs between runs).
