@@ -84,13 +84,8 @@ def main(argv=None):
     from semcom.models.sc_sic import load_stable_cascade
     from tqdm import tqdm
     model_dir = Path(args.model_dir) if args.model_dir else semcom.models_dir() / "sc-sic"
-    pipe = load_stable_cascade(model_dir)
-    if args.high_snr_decoder:
-        from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
-        from semcom.models.sc_sic.pipeline import load_component
-        pipe.high_snr_decoder = load_component(StableCascadeUNet, model_dir / args.high_snr_decoder,
-                                               "the clean-trained Stage B")
-        pipe.options["high_snr_decoder"] = args.high_snr_decoder
+    pipe = load_stable_cascade(model_dir, options={"high_snr_decoder": args.high_snr_decoder} if args.high_snr_decoder
+                               else None)
     if pipe.high_snr_decoder is None:
         p.error(f"{model_dir} has no high-SNR Stage B (pipeline_config.json: high_snr_decoder; or --high-snr-decoder)")
     images = data.load_images("test", size=args.size or pipe.native_image_size)

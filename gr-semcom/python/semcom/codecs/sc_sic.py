@@ -115,18 +115,20 @@ class SCSICCodec(SemanticCodec):
         if sampler is not None and sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; known: {', '.join(SAMPLERS)}")
         self.device = torch.device(device)
-        self.pipe = load_stable_cascade(self.model_dir, decoder_subfolder=decoder_subfolder)
+        overrides = {}
+        if decoder_dir is not None:
+            if high_snr_from_db is not None:
+                raise ValueError("decoder_dir replaces Stage B at every SNR: it cannot be combined with high_snr_from_db")
+            overrides["high_snr_decoder"] = None  # not loaded: one Stage B at every SNR
+        elif high_snr_from_db is not None:
+            if isinstance(high_snr_from_db, bool) or not isinstance(high_snr_from_db, (int, float)):
+                raise ValueError(f"high_snr_from_db must be a number of dB (inf: never), got {high_snr_from_db!r}")
+            overrides["high_snr_from_db"] = high_snr_from_db  # checked by the pipeline
+        self.pipe = load_stable_cascade(self.model_dir, decoder_subfolder=decoder_subfolder, options=overrides)
         if decoder_dir is not None:
             from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
             self.pipe.decoder = load_component(StableCascadeUNet, Path(decoder_dir), "Stage B (decoder_dir)")
             self.pipe.options["snr_conditioning"] = False
-            if high_snr_from_db is not None:
-                raise ValueError("decoder_dir replaces Stage B at every SNR: it cannot be combined with high_snr_from_db")
-            self.pipe.set_high_snr_from_db(None)
-        elif high_snr_from_db is not None:
-            if isinstance(high_snr_from_db, bool) or not isinstance(high_snr_from_db, (int, float)):
-                raise ValueError(f"high_snr_from_db must be a number of dB (inf: never), got {high_snr_from_db!r}")
-            self.pipe.set_high_snr_from_db(high_snr_from_db)
         if snr_conditioning is not None:  # a bool, or 0 / 1 as codec specs may parse it
             if snr_conditioning not in (True, False):
                 raise ValueError(f"snr_conditioning must be true or false, got {snr_conditioning!r}")

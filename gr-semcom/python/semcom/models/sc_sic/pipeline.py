@@ -298,7 +298,8 @@ class SCSICPipeline(DiffusionPipeline):
         ``decoder_subfolder``: e.g. ``"decoder_lite"`` for Stable Cascade's lite Stage B.
         ``effnet``: an already built encoder (used by :func:`~.upstream.load_stable_cascade` when
         the folder holds Stable Cascade's original ``effnet_encoder.safetensors``).
-        ``options`` override ``pipeline_config.json``, which overrides ``defaults``.
+        ``options`` override ``pipeline_config.json``, which overrides ``defaults``; the merged
+        ``high_snr_decoder`` (a subfolder, or None for none) decides which second Stage B is loaded.
         Every model goes through :func:`load_component` (missing / unexpected weights and unreadable
         files raise ValueError or FileNotFoundError naming the file).
         :func:`~.upstream.load_stable_cascade` accepts Stable Cascade's original layout as well.
@@ -323,14 +324,15 @@ class SCSICPipeline(DiffusionPipeline):
         saved = {}
         if (folder / "pipeline_config.json").is_file():
             saved = read_json(folder / "pipeline_config.json", "pipeline config")
-        high_snr_decoder, subfolder = None, saved.get("high_snr_decoder")
+        merged = {**(defaults or {}), **saved, **(options or {})}
+        high_snr_decoder, subfolder = None, merged.get("high_snr_decoder")
         if subfolder is not None:
             if not isinstance(subfolder, str) or not subfolder or Path(subfolder).is_absolute() or ".." in Path(subfolder).parts:
-                raise ValueError(f"pipeline_config.json in {folder}: high_snr_decoder must name a subfolder, got {subfolder!r}")
+                raise ValueError(f"{folder}: high_snr_decoder must name a subfolder (pipeline_config.json or options), "
+                                 f"got {subfolder!r}")
             high_snr_decoder = load_component(StableCascadeUNet, folder / subfolder, "the high-SNR Stage B "
                                               "(StableCascadeUNet, pipeline_config.json: high_snr_decoder)").eval()
-        return cls(vqgan.eval(), effnet.eval(), decoder.eval(), scheduler,
-                   {**(defaults or {}), **saved, **(options or {})}, high_snr_decoder=high_snr_decoder)
+        return cls(vqgan.eval(), effnet.eval(), decoder.eval(), scheduler, merged, high_snr_decoder=high_snr_decoder)
 
     # ------------------------------------------------------------------ shapes
     @property
