@@ -59,9 +59,9 @@ def bench_chain(kind, n):
     from semcom.ota import FrameReceiver, FrameTransmitter
     tx, rx = FrameTransmitter(), FrameReceiver()
     msg = messages(kind)
-    tx.frame(msg, "bench", 0)                                   # warm-up (LDPC encoders, numba)
+    tx.frame(msg, "ota-test", 0)                                   # warm-up (LDPC encoders, numba)
     t = time.perf_counter()
-    frames = [tx.frame(msg, "bench", i) for i in range(n)]
+    frames = [tx.frame(msg, "ota-test", i) for i in range(n)]
     t_tx = time.perf_counter() - t
     s = air(frames)
     rx.push(air(frames[:1]))                                    # warm-up

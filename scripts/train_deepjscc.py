@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from semcom.models.loading import write_checksums  # noqa: E402
 from semcom.training import load_checkpoint, save_checkpoint  # noqa: E402
 
 EVAL_SNRS = (0.0, 5.0, 10.0, 20.0)
@@ -166,6 +167,7 @@ def export(model, state, args, run_dir: Path):
     out.mkdir(parents=True, exist_ok=True)
     model.eval()
     model.save_pretrained(str(out), safe_serialization=True)
+    write_checksums(out)
     plot_loss(state["history"], out / "loss.png")
     images = test_images(args.size)
     if args.eval_images:

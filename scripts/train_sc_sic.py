@@ -49,6 +49,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from semcom.models.loading import write_checksums  # noqa: E402
 from semcom.training import load_checkpoint, load_ema, save_checkpoint  # noqa: E402
 
 STAGES = ("stage-a", "pretrain", "finetune", "ablation")
@@ -151,6 +152,7 @@ def export(args, models: dict, state: dict, run_dir: Path, root: Path) -> dict:
                    "test_psnr_quantized": float(psnr(images, rec_q).mean()),
                    "test_lpips_quantized": float(lpips(images, rec_q).mean())}
         vq.save_pretrained(str(out / "vqgan"), safe_serialization=True)
+        write_checksums(out / "vqgan")
     else:
         from semcom.models.sc_sic.pipeline import SCSICPipeline
         pipe = SCSICPipeline.from_parts(models["vqgan"], models["effnet"], models["decoder"],

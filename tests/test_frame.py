@@ -59,7 +59,7 @@ def test_200_frames_15db_random_delay_cfo_chunks():
     rng = np.random.default_rng(7)
     tx, rx = FrameTransmitter(), FrameReceiver()
     msgs = _messages(4)
-    frames = [tx.frame(msgs[i % 4], "test", i) for i in range(200)]
+    frames = [tx.frame(msgs[i % 4], "ota-test", i) for i in range(200)]
     lead = np.zeros(int(rng.integers(0, 5000)), np.complex64)     # not sample aligned
     s, starts, cfos = _air(frames, 15.0, rng)
     s = np.concatenate([lead + 0j, s]).astype(np.complex64)
@@ -92,7 +92,7 @@ def test_snr_estimate_within_half_db(snr_db):
     rng = np.random.default_rng(int(snr_db))
     tx, rx = FrameTransmitter(), FrameReceiver()
     msgs = _messages(2, seed=3)
-    frames = [tx.frame(msgs[i % 2], "test", i) for i in range(30)]
+    frames = [tx.frame(msgs[i % 2], "ota-test", i) for i in range(30)]
     s, _, _ = _air(frames, snr_db, rng, gain=1.7 * np.exp(0.3j))
     got = _push_chunks(rx, s, rng)
     assert len(got) >= 29
@@ -107,7 +107,7 @@ def test_destroyed_header_dropped_next_decodes():
     rng = np.random.default_rng(3)
     tx, rx = FrameTransmitter(), FrameReceiver()
     msgs = _messages(3)
-    frames = [tx.frame(m, "test", i) for i, m in enumerate(msgs)]
+    frames = [tx.frame(m, "ota-test", i) for i, m in enumerate(msgs)]
     a = DATA_OFFSET + 2 * SYMBOL
     frames[1][a: a + 8 * SYMBOL] = (rng.standard_normal(8 * SYMBOL) * (1 + 1j)).astype(np.complex64)
     s, _, _ = _air(frames, 20.0, rng, max_cfo=0.5)
@@ -123,11 +123,11 @@ def test_truncated_frame_dropped_next_decodes():
     rng = np.random.default_rng(4)
     tx, rx = FrameTransmitter(), FrameReceiver()
     msgs = _messages(2)
-    f0, f1 = tx.frame(msgs[0], "test", 5), tx.frame(msgs[1], "test", 6)
+    f0, f1 = tx.frame(msgs[0], "ota-test", 5), tx.frame(msgs[1], "ota-test", 6)
     n_hdr = header_symbols(2)                               # this header takes 2 chunks
     assert len(f1) > DATA_OFFSET + (n_hdr + 6) * SYMBOL
     cut = DATA_OFFSET + (n_hdr + 3) * SYMBOL                # header complete, payload cut
-    f2 = tx.frame(msgs[1], "test", 0)                       # restarted transmitter
+    f2 = tx.frame(msgs[1], "ota-test", 0)                       # restarted transmitter
     s, _, _ = _air([f0, f1[:cut], f2], 20.0, rng, max_cfo=0.5, gap=(0, 1))
     got = _push_chunks(rx, s, rng)
     assert [f.seq for f in got] == [5, 0]
@@ -153,7 +153,7 @@ def test_noise_silence_garbage_no_frames_no_hang():
     assert rx._buf.end - rx._buf.base < 100000          # bounded memory
     # and it still works afterwards
     tx = FrameTransmitter()
-    s, _, _ = _air([tx.frame(_messages(1)[0], "test", 0)], 20.0, rng)
+    s, _, _ = _air([tx.frame(_messages(1)[0], "ota-test", 0)], 20.0, rng)
     assert [f.seq for f in _push_chunks(rx, s, rng)] == [0]
 
 
@@ -163,8 +163,8 @@ def test_cut_anywhere_then_restart():
     frames 0 and 1 always decode, nothing raises, and lost == truncated (no sequence gaps)."""
     tx = FrameTransmitter()
     msgs = _messages(2)
-    f0, f1 = tx.frame(msgs[0], "test", 7), tx.frame(msgs[1], "test", 8)
-    r0, r1 = tx.frame(msgs[1], "test", 0), tx.frame(msgs[0], "test", 1)
+    f0, f1 = tx.frame(msgs[0], "ota-test", 7), tx.frame(msgs[1], "ota-test", 8)
+    r0, r1 = tx.frame(msgs[1], "ota-test", 0), tx.frame(msgs[0], "ota-test", 1)
     restart = np.concatenate([np.zeros(2000, np.complex64), r0])
     for cut in list(range(0, len(f1), 311)) + [len(f1) - 130, len(f1) - 1]:
         rng = np.random.default_rng(cut)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Callable, Optional
 
 import torch
@@ -11,6 +12,8 @@ from ..transport import Message
 
 # name -> "module:attribute" (imported lazily: the neural codecs pull in large modules)
 _REGISTRY: dict[str, str] = {}
+# name -> options that only the encoder uses (a receiver may ignore them in a frame header)
+_ENCODER_OPTIONS: dict[str, frozenset] = {}
 
 
 class SemanticCodec:
@@ -50,9 +53,19 @@ class SemanticCodec:
         return images.float().clamp(0, 1)
 
 
-def register_codec(name: str, target: str):
-    """Register ``"module:attribute"`` (a :class:`SemanticCodec` subclass or factory) as ``name``."""
+def register_codec(name: str, target: str, encoder_options=()):
+    """Register ``"module:attribute"`` (a :class:`SemanticCodec` subclass or factory) as ``name``.
+
+    ``encoder_options``: the options only the encoder uses (e.g. a channel-use budget); the
+    decoder of a message does not depend on them, so a receiver can ignore them when a frame
+    header names the scheme with them (:class:`semcom.ota.ReceiverPolicy`)."""
     _REGISTRY[name] = target
+    _ENCODER_OPTIONS[name] = frozenset(encoder_options)
+
+
+def encoder_options(name: str) -> frozenset:
+    """The encoder-side options of a registered scheme (see :func:`register_codec`)."""
+    return _ENCODER_OPTIONS.get(name, frozenset())
 
 
 def codec_names() -> list:
@@ -87,4 +100,18 @@ def get_codec(spec: str, **options) -> SemanticCodec:
         raise ValueError(f"unknown scheme {name!r}; known: {', '.join(codec_names())}")
     module, _, attr = _REGISTRY[name].partition(":")
     factory: Callable = getattr(importlib.import_module(module), attr)
-    return factory(**{**parsed, **options})
+    merged = {**parsed, **options}
+    _check_options(name, factory, merged)
+    return factory(**merged)
+
+
+def _check_options(name: str, factory: Callable, options: dict):
+    """A ValueError naming the scheme's options if ``options`` holds one it does not take."""
+    params = inspect.signature(factory).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    known = [k for k, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    unknown = [k for k in options if k not in known]
+    if unknown:
+        raise ValueError(f"unknown option {unknown[0]!r} for scheme {name!r}; its options: "
+                         f"{', '.join(known) or 'none'}")

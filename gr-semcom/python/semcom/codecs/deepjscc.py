@@ -43,6 +43,7 @@ class DeepJSCCCodec(SemanticCodec):
     def __init__(self, model_dir=None, device: str = "cpu"):
         super().__init__()
         from ..models.deepjscc import DeepJSCC
+        from ..models.loading import load_component
 
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         if not (self.model_dir / "config.json").is_file():
@@ -50,8 +51,7 @@ class DeepJSCCCodec(SemanticCodec):
                 f"no DeepJSCC model in {self.model_dir} (config.json missing); train and export one "
                 f"with `python {TRAIN_SCRIPT} --out {self.model_dir}` or point model_dir at one")
         self.device = torch.device(device)
-        self.model = DeepJSCC.from_pretrained(str(self.model_dir), low_cpu_mem_usage=False,
-                                              use_safetensors=True).to(self.device).eval()
+        self.model = load_component(DeepJSCC, self.model_dir, "DeepJSCC model").to(self.device)
         cfg = self.model.config
         kind = "SNR-adaptive" if cfg.snr_adaptive else "fixed-SNR"
         self.description = (f"DeepJSCC {kind}, c={cfg.latent_channels}, D={cfg.num_down}, "

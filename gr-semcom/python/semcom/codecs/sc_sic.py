@@ -110,7 +110,8 @@ class SCSICCodec(SemanticCodec):
                  guidance: Optional[float] = None, high_snr_from_db: Optional[float] = None):
         super().__init__()
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
-        from ..models.sc_sic.pipeline import SAMPLERS, load_component
+        from ..models.loading import load_component
+        from ..models.sc_sic.pipeline import SAMPLERS
         from ..models.sc_sic.upstream import load_stable_cascade
         if sampler is not None and sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; known: {', '.join(SAMPLERS)}")

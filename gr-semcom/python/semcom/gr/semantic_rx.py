@@ -2,8 +2,13 @@
 
 :class:`semcom.ota.FrameReceiver` finds and decodes frames (Schmidl & Cox, LTS timing and CFO,
 header, payload with the ESTIMATED SNR in the CSI); a worker thread decodes each received
-message with ``get_codec(scheme)`` (the header's scheme unless ``scheme`` overrides it), so the
-neural decoder does not stall the sample stream. For every image:
+message, so the neural decoder does not stall the sample stream.
+
+The air is untrusted (:mod:`semcom.ota.policy`): a frame is decoded only with a codec spec from
+the receiver's own configuration (``accept``, or ``scheme`` for every frame), never with options
+from the header; header fields outside the bounds (``max_image_side``, stream sizes, ...) and
+frames predicted to decode for longer than ``decode_budget`` seconds are counted as rejected by
+reason and not decoded; at most a few codecs stay loaded. For every image:
 
 * ``<out_dir>/<n>_seq<seq>.png`` (``n`` counts received images, so a restarted transmitter does
   not overwrite earlier files),
@@ -15,6 +20,9 @@ neural decoder does not stall the sample stream. For every image:
 
 ``reference``: the transmitter's image list (glob/list, same ``size``); frame ``seq`` is compared
 with image ``seq % len(list)``.
+
+``resume``: a receiver restarted on the same stats file continues its counters, its image
+numbering and its sequence tracking, so frames sent while it was down count as ``lost``.
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ import time
 import numpy as np
 import pmt
 from gnuradio import gr
+from semcom.ota.policy import FrameRejected
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +46,7 @@ class semantic_rx(gr.sync_block):
 
     Parameters
     ----------
-    scheme : codec spec overriding the headers' (empty: use the header's).
+    scheme : codec spec decoding every frame (empty: the accepted spec the header's scheme matches).
     out_dir : folder for PNGs and the stats file ("" = do not write PNGs).
     reference : reference image(s) for PSNR/LPIPS (glob/list; empty: none).
     size : crop/resize of the reference images (as the transmitter's ``size``).
@@ -45,12 +54,19 @@ class semantic_rx(gr.sync_block):
     stats_file : JSON stats path ("" = ``<out_dir>/stats.json``).
     decoder : LDPC decoder of digital streams ("fast" or "sionna").
     max_cfo : CFO search range, subcarrier spacings.
+    accept : decoder specs accepted from headers, separated by ``;`` (empty: every registered
+        scheme with its default options).
+    max_image_side : largest image height/width a header may declare, pixels.
+    decode_budget : largest predicted decode time per frame, seconds (0: none).
+    resume : continue the counters of an existing stats file.
     """
 
     def __init__(self, scheme="", out_dir="rx_images", reference="", size=0, lpips=False,
-                 stats_file="", decoder="fast", max_cfo=2.5):
+                 stats_file="", decoder="fast", max_cfo=2.5, accept="", max_image_side=1024,
+                 decode_budget=60.0, resume=True):
         gr.sync_block.__init__(self, name="semantic_rx", in_sig=[np.complex64], out_sig=None)
         from semcom.ota import FrameReceiver, images as imgs
+        from semcom.ota.policy import CodecCache, DecodeBudget, ReceiverPolicy
 
         self._imgs = imgs
         self.scheme = str(scheme or "")
@@ -61,14 +77,24 @@ class semantic_rx(gr.sync_block):
         self.refs = imgs.expand(reference) if reference else []
         self.size = int(size)
         self.want_lpips = bool(lpips)
-        self.receiver = FrameReceiver(max_cfo=float(max_cfo), decoder=decoder)
+        side = int(max_image_side)
+        self.policy = ReceiverPolicy(accept=accept, max_image_side=side, max_image_pixels=side * side,
+                                     decode_budget_s=float(decode_budget))
+        self.receiver = FrameReceiver(max_cfo=float(max_cfo), decoder=decoder, policy=self.policy,
+                                      decoder_spec=self.scheme)
         self.count = 0
         self.records = []
-        self._codecs, self._ref_cache = {}, {}
+        self.worker_stats = dict(decode_errors=0, rejected_by={})
+        self.resumed = 0
+        self._codecs = CodecCache(self.policy.max_codecs)
+        self._budget = DecodeBudget(self.policy.decode_budget_s)
+        self._ref_cache = {}
         self._lock = threading.Lock()
         self._queue = queue.Queue(maxsize=64)
         self._worker = None
         self.message_port_register_out(pmt.intern("images"))
+        if resume:
+            self._resume()
 
     # ------------------------------------------------------------------ GNU Radio
     def start(self):
@@ -94,16 +120,43 @@ class semantic_rx(gr.sync_block):
     # ------------------------------------------------------------------ decoding
     @property
     def stats(self) -> dict:
+        """Receiver counters plus the decoder thread's: ``rejected``/``rejected_by`` include
+        frames refused for the decode budget, ``decode_errors`` frames whose codec raised."""
         with self._lock:
             st = dict(self.receiver.stats)
+            by = dict(st.get("rejected_by", {}))
+        for reason, n in self.worker_stats["rejected_by"].items():
+            by[reason] = by.get(reason, 0) + n
+        st["rejected"] = sum(by.values())
+        st["rejected_by"] = by
+        st["decode_errors"] = self.worker_stats["decode_errors"]
         st["images"] = self.count
+        st["last_seq"] = self.receiver.last_seq
+        st["resumed"] = self.resumed
         return st
 
-    def _codec(self, spec):
-        if spec not in self._codecs:
-            from semcom.codecs import get_codec
-            self._codecs[spec] = get_codec(spec)
-        return self._codecs[spec]
+    def _resume(self):
+        """Continue from the stats file of an earlier run of this receiver (if there is one)."""
+        if not self.stats_file or not os.path.isfile(self.stats_file):
+            return
+        try:
+            with open(self.stats_file) as fh:
+                saved = json.load(fh)["receiver"]
+            counters = {k: int(v) for k, v in saved.items()
+                        if k in self.receiver.stats and k != "rejected_by" and not isinstance(v, (dict, list))}
+            by = {str(k): int(v) for k, v in dict(saved.get("rejected_by", {})).items()}
+            last_seq = saved.get("last_seq")
+            last_seq = None if last_seq is None else int(last_seq)
+            images, resumed = int(saved.get("images", 0)), int(saved.get("resumed", 0)) + 1
+            errors = int(saved.get("decode_errors", 0))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("semantic_rx: not resuming from %s: %s", self.stats_file, exc)
+            return
+        self.receiver.stats.update(counters)
+        self.receiver.stats["rejected_by"] = {k: v for k, v in by.items() if k != "over_budget"}
+        self.worker_stats.update(decode_errors=errors, rejected_by={k: v for k, v in by.items() if k == "over_budget"})
+        self.receiver.last_seq = last_seq
+        self.count, self.resumed = images, resumed
 
     def _reference(self, seq):
         if not self.refs:
@@ -120,24 +173,36 @@ class semantic_rx(gr.sync_block):
                 return
             try:
                 self._handle(frame)
+            except FrameRejected as exc:
+                by = self.worker_stats["rejected_by"]
+                by[exc.reason] = by.get(exc.reason, 0) + 1
+                self.records.append(dict(seq=frame.seq, rejected=exc.reason, error=str(exc)[:300]))
+                self._write_stats()
             except Exception as exc:  # a bad frame must not kill the receiver
                 log.warning("semantic_rx: frame seq %s not decoded: %s", frame.seq, exc)
-                self.records.append(dict(seq=frame.seq, error=str(exc)))
+                self.worker_stats["decode_errors"] += 1
+                self.records.append(dict(seq=frame.seq, error=str(exc)[:300]))
                 self._write_stats()
 
     def decode(self, frame):
-        """Received frame -> (image [1, 3, H, W], codec failures)."""
+        """Received frame -> (image [1, 3, H, W], codec failures); raises
+        :class:`~semcom.ota.policy.FrameRejected` for a frame over the decode budget."""
         import torch
-        codec = self._codec(self.scheme or frame.scheme)
+        spec = frame.decoder_spec or self.scheme or frame.scheme
+        pixels = int(np.prod(frame.message.image_shape[-2:]))
+        self._budget.check(spec, pixels)
+        codec = self._codecs.get(spec)
+        start = time.perf_counter()
         with torch.no_grad():
             image = codec.decode(frame.message, frame.csi)
+        self._budget.record(spec, pixels, time.perf_counter() - start)
         return image.float().clamp(0, 1), list(getattr(codec, "last_failures", []) or [])
 
     def _handle(self, frame):
         image, failures = self.decode(frame)
         png = self._imgs.to_png(image)
         n = self.count
-        meta = dict(n=n, seq=int(frame.seq), scheme=frame.scheme, snr_est=round(float(frame.snr_db), 3),
+        meta = dict(n=n, seq=int(frame.seq), scheme=frame.scheme, decoder=frame.decoder_spec, snr_est=round(float(frame.snr_db), 3),
                     cfo=round(float(frame.cfo), 5), timing=int(frame.timing),
                     failures=[str(f) for f in failures if f is not None], time=time.time())
         ref = self._reference(frame.seq)
@@ -157,13 +222,13 @@ class semantic_rx(gr.sync_block):
             meta["file"] = path
         self.count += 1
         self.records.append(meta)
-        self.records = self.records[-1000:]
         car = pmt.to_pmt({k: v for k, v in meta.items() if not isinstance(v, list)})
         self.message_port_pub(pmt.intern("images"),
                               pmt.cons(car, pmt.init_u8vector(len(png), np.frombuffer(png, np.uint8))))
         self._write_stats()
 
     def _write_stats(self):
+        self.records = self.records[-1000:]
         if not self.stats_file:
             return
         psnrs = [r["psnr"] for r in self.records if "psnr" in r]

@@ -33,6 +33,7 @@ _LOCK = threading.Lock()
 
 def get_inception(device=None) -> InceptionFID:
     """The ported FID Inception, loaded once from safetensors and cached per device."""
+    from ..models.loading import load_state_dict_checked
     device = torch.device(device if device is not None else "cpu")
     with _LOCK:
         net = _NET.get(str(device))
@@ -41,7 +42,8 @@ def get_inception(device=None) -> InceptionFID:
             if cpu is None:
                 with torch.inference_mode(False):
                     cpu = InceptionFID()
-                    cpu.load_state_dict(_weights.load_tensors(_weights.INCEPTION), strict=True)
+                    load_state_dict_checked(cpu, _weights.weights_path(_weights.INCEPTION),
+                                            f"FID Inception ({_weights.SETUP_HINT})")
                     for p in cpu.parameters():
                         p.requires_grad_(False)
                     cpu.eval()

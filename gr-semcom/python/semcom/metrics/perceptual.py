@@ -81,12 +81,9 @@ class LPIPSNet(nn.Module):
         self.register_buffer("scale", torch.tensor([0.458, 0.448, 0.450]).view(1, 3, 1, 1))
 
     def load_converted(self) -> "LPIPSNet":
-        t = _weights.load_tensors(_weights.LPIPS_ALEX if self.net == "alex" else _weights.LPIPS_VGG)
-        sd = {k: v for k, v in t.items()}
-        self.load_state_dict(sd, strict=False)
-        missing = [k for k in self.state_dict() if k not in sd and k not in ("shift", "scale")]
-        if missing:
-            raise RuntimeError(f"converted LPIPS-{self.net} weights lack {missing}: {_weights.SETUP_HINT}")
+        from ..models.loading import load_state_dict_checked
+        path = _weights.weights_path(_weights.LPIPS_ALEX if self.net == "alex" else _weights.LPIPS_VGG)
+        load_state_dict_checked(self, path, f"LPIPS-{self.net} ({_weights.SETUP_HINT})", optional=("shift", "scale"))
         return _freeze(self)
 
     def taps_out(self, x01: torch.Tensor) -> list:
@@ -147,16 +144,24 @@ class DISTSNet(nn.Module):
         self.register_buffer("beta", torch.zeros(1, sum(self.CHNS), 1, 1))
 
     def load_converted(self) -> "DISTSNet":
-        vgg = _weights.load_tensors(_weights.LPIPS_VGG)
-        ab = _weights.load_tensors(_weights.DISTS)
+        from ..models.loading import check_finite, compare_tensors, tensor_specs
+        paths = {k: _weights.weights_path(k) for k in (_weights.LPIPS_VGG, _weights.DISTS)}
+        targets = {}                    # (file, tensor name) -> the tensor of this module it fills
         for s, stage in enumerate(self.stages):
             for name, mod in stage.named_children():
                 if isinstance(mod, nn.Conv2d):
                     idx = [4, 9, 16, 23][s - 1] + int(name) if s else int(name)
-                    mod.weight.data.copy_(vgg[f"features.{idx}.weight"])
-                    mod.bias.data.copy_(vgg[f"features.{idx}.bias"])
-        self.alpha.copy_(ab["alpha"])
-        self.beta.copy_(ab["beta"])
+                    targets[(_weights.LPIPS_VGG, f"features.{idx}.weight")] = mod.weight
+                    targets[(_weights.LPIPS_VGG, f"features.{idx}.bias")] = mod.bias
+        targets[(_weights.DISTS, "alpha")], targets[(_weights.DISTS, "beta")] = self.alpha, self.beta
+        for file, path in paths.items():
+            wanted = {name: t for (f, name), t in targets.items() if f == file}
+            found = {k: v for k, v in tensor_specs([path], "DISTS").items() if k in wanted}
+            compare_tensors(wanted, found, path, f"DISTS ({_weights.SETUP_HINT})")
+            tensors = {k: v for k, v in _weights.load_tensors(file).items() if k in wanted}
+            check_finite(tensors.items(), path, "DISTS")
+            for name, t in tensors.items():
+                wanted[name].data.copy_(t)
         return _freeze(self)
 
     def feats(self, x01):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ from ..phy import AnalogDemapper, AnalogMapper, DigitalReceiver, DigitalTransmit
 from ..phy.digital import CRC_BITS, block_layout
 from ..transport import ANALOG, Message, Stream
 from . import header as hdr
+from .policy import FrameRejected, ReceiverPolicy
 from .ofdm import (CP, FFT, N_DATA, POS_DATA, POS_PILOT, SYMBOL, USED, demodulate, modulate,
                    pilots)
 from .preamble import (BACKOFF, HALF, LTF_GUARD, LTS_FREQ, PLATEAU, PREAMBLE, PREAMBLE_LEN,
@@ -45,6 +47,7 @@ HEADER_CODEWORD_BITS = 2 * (hdr.CHUNK_BITS + CRC_BITS)   # 1072: one LDPC block 
 HEADER_CHUNK_SYMBOLS = HEADER_CODEWORD_BITS               # BPSK: one RE per coded bit
 LTS1_OFFSET = STF_LEN + LTF_GUARD                          # 192: frame start -> first long symbol
 PHASE_SMOOTH = 9                                           # symbols averaged for the common phase
+DIGITAL_RECEIVERS_KEPT = 16                                # (MCS, codeword size) receivers cached
 DATA_OFFSET = PREAMBLE_LEN                                 # 320: frame start -> first OFDM symbol
 _PAD_RNG = np.random.default_rng(0x9AD)
 PAD = ((_PAD_RNG.choice([-1, 1], 4096) + 1j * _PAD_RNG.choice([-1, 1], 4096)) / np.sqrt(2)).astype(np.complex64)
@@ -73,6 +76,12 @@ def _stream_symbols(info: hdr.StreamInfo) -> int:
 def payload_symbols(streams) -> int:
     """OFDM symbols of the payload of these streams."""
     return max(1, math.ceil(sum(_stream_symbols(s) for s in streams) / N_DATA))
+
+
+def _moving_sum(z: np.ndarray, width: int = PHASE_SMOOTH) -> np.ndarray:
+    """Centred sums of ``width`` neighbours of ``z`` (fewer at the edges), as long as ``z`` for any
+    length, including frames shorter than ``width`` symbols."""
+    return np.convolve(z, np.ones(width), mode="full")[(width - 1) // 2: (width - 1) // 2 + len(z)]
 
 
 def _smooth(h: np.ndarray, width: int = 5) -> np.ndarray:
@@ -152,6 +161,7 @@ class ReceivedFrame:
     header: hdr.Header = None
     noise_var: float = 0.0    # per RE, before equalisation
     extra: dict = field(default_factory=dict)
+    decoder_spec: str = ""    # the receiver's codec spec for this frame (its policy's choice)
 
 
 class _Buffer:
@@ -200,28 +210,37 @@ class FrameReceiver:
     threshold : Schmidl & Cox coefficient threshold; ``min_run`` consecutive positions above it
         make a candidate, confirmed by the LTS correlation (``lts_threshold``).
     decoder : LDPC decoder of the payload's digital streams ("fast" or "sionna").
-    max_frame_samples : longer frames (by their header) are rejected; bounds the memory.
+    policy : :class:`~semcom.ota.policy.ReceiverPolicy`: the schemes and decoder options accepted
+        and the bounds on every header field (default: every registered scheme, default bounds).
+    decoder_spec : a codec spec that decodes every frame whatever its header names (the policy's
+        scheme allow-list is then not consulted; its bounds still are).
 
     ``stats``: samples, detected (preambles confirmed by the LTS), decoded (frames delivered),
     header_failed (header CRC/parse failed, frame dropped), truncated (a new preamble inside a
     frame: the transmitter stopped mid-frame; dropped), lost (frames the sequence numbers say were
-    sent but not delivered: sequence gaps plus truncated frames), restarts (sequence went
-    backwards: the transmitter restarted), false_alarms (S&C triggers the LTS did not confirm),
+    sent but not delivered: sequence gaps plus truncated and rejected frames), restarts (sequence
+    went backwards: the transmitter restarted), false_alarms (S&C triggers the LTS did not
+    confirm), rejected (a valid header the policy refused; ``rejected_by`` counts them by reason),
     errors (unexpected exceptions while processing, the receiver skipped ahead).
     """
 
     def __init__(self, max_cfo: float = 2.5, threshold: float = 0.3, min_run: int = 12,
                  lts_threshold: float = 0.4, decoder: str = "fast",
-                 max_frame_samples: int = 1 << 23):
+                 policy: ReceiverPolicy | None = None, decoder_spec: str = ""):
         self.max_cfo = max_cfo
         self.threshold = threshold
         self.min_run = min_run
         self.lts_threshold = lts_threshold
         self.decoder = decoder
-        self.max_frame_samples = max_frame_samples
+        self.policy = policy if policy is not None else ReceiverPolicy()
+        self.decoder_spec = str(decoder_spec or "")
+        if self.decoder_spec:
+            from ..codecs import codec_names, parse_spec
+            if parse_spec(self.decoder_spec)[0] not in codec_names():
+                raise ValueError(f"unknown scheme in decoder_spec {self.decoder_spec!r}")
         self._header_rx = DigitalReceiver(HEADER_MCS, HEADER_CODEWORD_BITS, decoder=decoder)
         self._header_tx = FrameTransmitter()
-        self._rx = {}
+        self._rx = OrderedDict()
         self._demapper = AnalogDemapper()
         self.reset()
 
@@ -231,7 +250,7 @@ class FrameReceiver:
         self._pending = None
         self.last_seq = None
         self.stats = dict(samples=0, detected=0, decoded=0, header_failed=0, truncated=0, lost=0,
-                          restarts=0, false_alarms=0, errors=0)
+                          restarts=0, false_alarms=0, rejected=0, errors=0, rejected_by={})
 
     # ---------------------------------------------------------------- public
     def push(self, samples) -> list:
@@ -340,6 +359,17 @@ class FrameReceiver:
         self._search = max(self._search, p["t0"] + DATA_OFFSET)
         return True
 
+    def _reject(self, p, header: hdr.Header, exc: FrameRejected, n_sym: int) -> bool:
+        """A valid header the policy refuses: counted by reason, the search resumes after it."""
+        self.stats["rejected"] += 1
+        self.stats["rejected_by"][exc.reason] = self.stats["rejected_by"].get(exc.reason, 0) + 1
+        self.stats["lost"] += 1
+        self._track_seq(header.seq)
+        log.info("frame seq %s rejected: %s", header.seq, exc)
+        self._pending = None
+        self._search = max(self._search, p["t0"] + DATA_OFFSET + n_sym * SYMBOL)
+        return True
+
     def _header(self, p) -> bool:
         n_sym = header_symbols(p["chunks"])
         if self._buf.end < p["t0"] + DATA_OFFSET + n_sym * SYMBOL:
@@ -347,7 +377,7 @@ class FrameReceiver:
         y = self._symbols(p, 0, n_sym)
         h0 = p["h0"]
         z = (y[:, POS_PILOT] * np.conj(h0[POS_PILOT] * pilots(0, n_sym))).sum(axis=1)
-        z = np.convolve(z, np.ones(PHASE_SMOOTH), mode="same")
+        z = _moving_sum(z)
         eq = y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h0[POS_DATA]
         # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
         no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
@@ -367,12 +397,16 @@ class FrameReceiver:
                 p["chunks"] = chunks
                 return True       # decode again with all chunks once they have arrived
             header = hdr.unpack(raw)
-            n_pay = payload_symbols(header.streams)
         except (hdr.HeaderError, ValueError, KeyError):
             return self._fail_header(p)
-        total = DATA_OFFSET + (n_sym + n_pay) * SYMBOL
-        if total > self.max_frame_samples:
-            return self._fail_header(p)
+        try:
+            self.policy.check_header(header)
+            n_pay = payload_symbols(header.streams)
+            total = DATA_OFFSET + (n_sym + n_pay) * SYMBOL
+            self.policy.check_frame_length(total)
+            spec = self.decoder_spec or self.policy.decoder_spec(header.scheme)
+        except FrameRejected as exc:
+            return self._reject(p, header, exc, n_sym)
         # decision-directed refit: LTF + every header RE are known now
         known = np.empty((n_sym, len(USED)), dtype=np.complex64)
         known[:, POS_DATA] = _fill(self._header_tx.header_res(raw))
@@ -388,7 +422,7 @@ class FrameReceiver:
         no = max(float(resid / dof), 1e-12)
         signal = max(float(np.mean(np.abs(h) ** 2)) - no / m, 1e-12)
         p.update(stage="payload", header=header, raw=raw, n_hdr=n_sym, n_pay=n_pay, h=h, no=no,
-                 snr_db=10 * math.log10(signal / no), total=total)
+                 snr_db=10 * math.log10(signal / no), total=total, spec=spec)
         return True
 
     def _payload(self, p):
@@ -421,7 +455,7 @@ class FrameReceiver:
         y = self._symbols(p, n_hdr, n_pay)
         h = p["h"]
         z = (y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))).sum(axis=1)
-        z = np.convolve(z, np.ones(PHASE_SMOOTH), mode="same")
+        z = _moving_sum(z)
         eq = (y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h[POS_DATA]).reshape(-1)
         no_re = np.tile(p["no"] / np.abs(h[POS_DATA]) ** 2, n_pay)
         streams, pos = {}, 0
@@ -441,10 +475,7 @@ class FrameReceiver:
                     data = flat.reshape(data.shape)
                 streams[info.name] = Stream(ANALOG, data, lengths=lengths)
             else:
-                key = (info.mcs, info.codeword_bits)
-                if key not in self._rx:
-                    self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder)
-                bits, ok = self._rx[key](part, part_no, num_bits=math.prod(info.shape))
+                bits, ok = self._digital(info)(part, part_no, num_bits=math.prod(info.shape))
                 if ok is None:
                     ok = torch.ones(1, 1, dtype=torch.bool)
                 streams[info.name] = Stream("digital", bits, mcs=get_mcs(info.mcs),
@@ -462,7 +493,18 @@ class FrameReceiver:
         self.stats["decoded"] += 1
         return True, ReceivedFrame(header.scheme, header.seq, message, csi, snr, p["cfo"], t0,
                                    p["total"], header, p["no"],
-                                   dict(lts_metric=p["lts_metric"]))
+                                   dict(lts_metric=p["lts_metric"]), p["spec"])
+
+    def _digital(self, info: hdr.StreamInfo) -> DigitalReceiver:
+        """The receiver of a digital stream's (MCS, codeword size), the last few kept."""
+        key = (info.mcs, info.codeword_bits)
+        if key in self._rx:
+            self._rx.move_to_end(key)
+        else:
+            self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder)
+            while len(self._rx) > DIGITAL_RECEIVERS_KEPT:
+                self._rx.popitem(last=False)
+        return self._rx[key]
 
     def _track_seq(self, seq: int):
         if self.last_seq is not None:

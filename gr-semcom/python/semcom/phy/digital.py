@@ -61,7 +61,7 @@ def block_layout(num_bits: int, mcs: MCS, codeword_bits: int = DEFAULT_CODEWORD_
     return BlockLayout(num_bits, num_blocks, payload, k, n, bps)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)
 def _scrambler(n: int) -> np.ndarray:
     return np.random.default_rng(_SCRAMBLER_SEED).integers(0, 2, n, dtype=np.uint8)
 

@@ -23,10 +23,10 @@ whose receiver SNR is at least ``high_snr_from_db`` with it, the others with ``d
 shipped model pairs the noise-fine-tuned Stage B with one trained on clean embeddings only, which
 is the better of the two from about 10 dB up.
 
-Every model is loaded by :func:`load_component`: diffusers' ``from_pretrained`` with
-``output_loading_info=True``; missing or unexpected weights and unreadable files raise a
-``ValueError`` / ``FileNotFoundError`` naming the folder (diffusers itself only logs a warning and
-leaves missing weights at their random initialisation).
+Every model is loaded by the project's checked loader (:func:`semcom.models.loading.load_component`):
+missing, unexpected, mis-shaped or wrongly typed weights, bad configs and unreadable files raise a
+``ValueError`` / ``FileNotFoundError`` naming the file and tensor (diffusers itself only logs a
+warning and leaves missing weights at their random initialisation).
 """
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ from diffusers.pipelines.pipeline_utils import DiffusionPipeline
 from diffusers.pipelines.wuerstchen.modeling_paella_vq_model import PaellaVQModel
 from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
 from diffusers.utils.torch_utils import randn_tensor
-from safetensors import SafetensorError
 
+from ..loading import (LOAD_ERRORS, check_loading_info, load_component, read_json,  # noqa: F401 (re-exported)
+                       write_checksums)
 from . import stage_a
 from .effnet import EfficientNetEncoder
 from .stage_b import predict_noise
@@ -55,7 +56,6 @@ SCHEDULER_CLASSES = {"DDPMWuerstchenScheduler": DDPMWuerstchenScheduler, "DDIMSc
 DEFAULTS = {"sampler": "wuerstchen", "num_inference_steps": 10, "effnet_input_scale": 1.0, "image_size": None,
             "snr_conditioning": False, "guidance_scale": 1.0, "high_snr_decoder": None, "high_snr_from_db": None}
 FALLBACK_IMAGE_SIZE = 64  # native size of a model whose pipeline_config.json records none
-LOAD_ERRORS = (OSError, ValueError, RuntimeError, KeyError, TypeError, SafetensorError)
 
 
 ORIGINAL_EFFNET = "effnet_encoder.safetensors"
@@ -186,61 +186,6 @@ def _resize(images, scale: float):
                          antialias=True, align_corners=False)
 
 
-# ------------------------------------------------------------------------------- loading
-def _first(keys, n: int = 5) -> str:
-    keys = sorted(keys)
-    return ", ".join(keys[:n]) + (f", ... ({len(keys)} in all)" if len(keys) > n else "")
-
-
-def check_loading_info(info: dict, where, what: str):
-    """Raise a ValueError if ``info`` (diffusers' ``output_loading_info`` / torch's
-    ``load_state_dict(strict=False)``) lists missing, unexpected or mismatched weights."""
-    problems = []
-    for key, label in (("missing_keys", "missing"), ("unexpected_keys", "unexpected")):
-        if info.get(key):
-            problems.append(f"{label} weights: {_first(info[key])}")
-    if info.get("mismatched_keys"):
-        problems.append("weights of the wrong shape: " + _first(str(k[0]) if isinstance(k, (tuple, list)) else str(k)
-                                                                  for k in info["mismatched_keys"]))
-    if info.get("error_msgs"):
-        problems.append("errors: " + "; ".join(str(e) for e in info["error_msgs"][:3]))
-    if problems:
-        raise ValueError(f"{what} in {where} does not match its configuration: " + "; ".join(problems))
-
-
-def read_json(path, what: str) -> dict:
-    """A JSON file as a dict; FileNotFoundError / ValueError naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no {what} at {path}")
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read {what} {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError(f"{what} {path} is not a JSON object")
-    return data
-
-
-def load_component(cls, folder, what: str):
-    """``cls.from_pretrained(folder)`` (local files only), checked: a missing folder, config or
-    weight file raises FileNotFoundError; an unreadable / truncated / corrupt file and missing,
-    unexpected or mis-shaped weights raise ValueError; each names the folder and file."""
-    folder = Path(folder)
-    read_json(folder / "config.json", f"{what} config")  # FileNotFoundError / ValueError naming it
-    weights = sorted(folder.glob("*.safetensors"))
-    if not weights:
-        raise FileNotFoundError(f"no {what} weights (*.safetensors) in {folder}")
-    try:
-        model, info = cls.from_pretrained(str(folder), use_safetensors=True, local_files_only=True,
-                                          low_cpu_mem_usage=False, output_loading_info=True)
-    except LOAD_ERRORS as exc:
-        names = ", ".join(w.name for w in weights[:3]) + (", ..." if len(weights) > 3 else "")
-        raise ValueError(f"cannot load {what} from {folder} ({names}): {type(exc).__name__}: {exc}") from exc
-    check_loading_info(info, folder, what)
-    return model.eval()
-
-
 # ------------------------------------------------------------------------------ pipeline
 class SCSICPipeline(DiffusionPipeline):
     """SC-SIC: ``encode(images) -> embedding``, ``decode(embedding) -> images``, ``__call__`` both."""
@@ -284,6 +229,8 @@ class SCSICPipeline(DiffusionPipeline):
         self.scheduler.save_pretrained(str(folder / "scheduler"))
         for name in [*parts, "scheduler"]:
             _drop_source_path(folder / name)
+        for name in parts:
+            write_checksums(folder / name)
         index = {"_class_name": type(self).__name__, "_diffusers_version": _diffusers_version(),
                  "vqgan": ["diffusers", "PaellaVQModel"], "effnet": ["semcom.models.sc_sic", "EfficientNetEncoder"],
                  "decoder": ["diffusers", "StableCascadeUNet"], "scheduler": ["diffusers", type(self.scheduler).__name__]}

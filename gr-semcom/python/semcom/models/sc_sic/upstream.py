@@ -24,11 +24,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safetensors import SafetensorError
-from safetensors.torch import load_file
-
+from ..loading import load_state_dict_checked
 from .effnet import EfficientNetEncoder
-from .pipeline import HINT, ORIGINAL_EFFNET, SCSICPipeline, check_loading_info, missing_parts
+from .pipeline import HINT, ORIGINAL_EFFNET, SCSICPipeline, missing_parts
 
 STABLE_CASCADE_OPTIONS = {"effnet_input_scale": 0.75, "num_inference_steps": 10, "image_size": 1024}
 
@@ -38,22 +36,10 @@ def load_original_effnet(path) -> EfficientNetEncoder:
 
     ``num_batches_tracked`` counters may be absent (they do not affect inference); any other
     missing or unexpected key, a wrong shape or an unreadable file raises ValueError naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no Stable Cascade encoder weights at {path}")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ValueError(f"cannot read Stable Cascade's encoder weights {path}: {exc}") from exc
-    state = {k[len("effnet."):] if k.startswith("effnet.") else k: v for k, v in state.items()}
     effnet = EfficientNetEncoder()
-    try:
-        result = effnet.load_state_dict(state, strict=False)
-    except RuntimeError as exc:  # shape mismatches
-        raise ValueError(f"the encoder weights in {path} do not fit EfficientNetV2-S: {exc}") from exc
-    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
-    check_loading_info({"missing_keys": missing, "unexpected_keys": result.unexpected_keys}, path,
-                       "Stable Cascade's encoder (EfficientNetV2-S)")
+    load_state_dict_checked(effnet, path, "Stable Cascade's encoder",
+                            rename=lambda k: k[len("effnet."):] if k.startswith("effnet.") else k,
+                            optional=("num_batches_tracked",))
     return effnet.eval()
 
 
