@@ -54,3 +54,93 @@ def test_bad_arguments_give_clear_errors(capsys):
 def test_snr_ranges_include_the_stop_value():
     assert _parse_snrs("0:10:2.5") == [0, 2.5, 5, 7.5, 10]
     assert _parse_snrs("1,5,10") == [1, 5, 10]
+
+
+# The bad-input table: every case exits with status 2 and one line on stderr naming the problem,
+# before any work starts (the files are made by the fixture below).
+BAD_INPUT = [
+    # (command line, words the message must hold)
+    ("link --snr 0:1e7:1", "not a finite number in [-100, 100]"),
+    ("link --snr 0:50:0.01", "5001 SNR points; at most 1000"),
+    ("link --snr 0:inf:1", "stop inf dB"),
+    ("link --snr nan", "SNR nan dB"),
+    ("link --snr 1,inf", "SNR inf dB"),
+    ("link --snr ,", "gives no SNR point"),
+    ("link --snr 10:0:1", "gives no SNR point"),
+    ("link --snr 0:1:2:3", "not start:stop"),
+    ("link --snr abc", "not an SNR list or range"),
+    ("link --snr 0:10:-1", "step must be positive"),
+    ("link --frames 0", "'--frames': 0 is not in the range"),
+    ("link --batch 0", "'--batch': 0 is not in the range"),
+    ("link --bits 0", "'--bits': 0 is not in the range"),
+    ("link --seed -1", "'--seed'"),
+    ("link --mcs bogus --snr 1", "unknown MCS 'bogus'"),
+    ("link --channel nope --snr 1", "unknown channel 'nope'"),
+    ("link --mode analog --input {corrupt_st} --snr 1", "not a readable safetensors file"),
+    ("link --mode analog --input {empty_st} --snr 1", "holds no tensor"),
+    ("link --mode analog --input {nan_st} --snr 1", "holds NaN or Inf"),
+    ("link --mode analog --input {bool_st} --snr 1", "not real numbers"),
+    ("send demo --scheme deepjscc:foo=1", "unknown option 'foo' for scheme 'deepjscc'"),
+    ("send demo --scheme nope", "unknown scheme 'nope'"),
+    ("send demo --scheme deepjscc:model_dir", "is not key=value"),
+    ("send demo --baseline jpeg2000-ldpc:chanel_uses=3", "unknown option 'chanel_uses'"),
+    ("send demo --snr inf", "SNR inf dB"),
+    ("send demo --snr nan", "SNR nan dB"),
+    ("send demo --size -1", "'--size'"),
+    ("send /nonexistent.png", "no such image file"),
+    ("send no_such_name", "neither an image file nor a manifest image name"),
+    ("send {corrupt_png} --baseline none", "unreadable or corrupt image"),
+    ("send {text_file} --baseline none", "unreadable or corrupt image"),
+    ("send {big_png} --baseline none", "megapixels, more than the 50 megapixels"),
+    ("send demo --scheme deepjscc:model_dir={empty_dir} --baseline none", "no DeepJSCC model"),
+    ("eval --runs 0", "'--runs': 0 is not in the range"),
+    ("eval --metrics psnr,foo", "'foo' is not a per-image metric"),
+    ("eval --set-metrics psnr", "'psnr' is not a set-level metric"),
+    ("eval --schemes 'deepjscc;bogus'", "unknown scheme 'bogus'"),
+    ("eval --schemes ';'", "no scheme given"),
+    ("eval --channels awgn,bogus", "unknown channel 'bogus'"),
+    ("eval --snr ''", "gives no SNR point"),
+    ("eval --split nope", "'--split'"),
+    ("eval --size 0", "'--size'"),
+    ("eval --limit -1", "'--limit'"),
+    ("eval --images '/nonexistent/*.png'", "no file matches"),
+    ("nosuchcommand", "No such command"),
+    ("link --nosuchoption", "No such option"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    import torch
+    from PIL import Image
+    from safetensors.torch import save_file
+
+    from semcom import data
+    d = tmp_path_factory.mktemp("bad")
+    files = {"corrupt_st": d / "corrupt.safetensors", "empty_st": d / "empty.safetensors",
+             "nan_st": d / "nan.safetensors", "bool_st": d / "bool.safetensors",
+             "corrupt_png": d / "corrupt.png", "text_file": d / "notes.png", "big_png": d / "big.png",
+             "empty_dir": d / "empty_model"}
+    files["corrupt_st"].write_bytes(b"\x40\x00\x00\x00\x00\x00\x00\x00{\"a\": nonsense")
+    save_file({}, str(files["empty_st"]))
+    save_file({"z": torch.tensor([1.0, float("nan")])}, str(files["nan_st"]))
+    save_file({"z": torch.tensor([True, False])}, str(files["bool_st"]))
+    files["corrupt_png"].write_bytes(data.demo_image_path().read_bytes()[:3000])
+    files["text_file"].write_text("not an image\n")
+    Image.new("L", (10000, 6000)).save(files["big_png"])   # 60 MP, a few hundred bytes of PNG
+    files["empty_dir"].mkdir()
+    return {k: str(v) for k, v in files.items()}
+
+
+@pytest.mark.parametrize("command,message", BAD_INPUT, ids=[c for c, _ in BAD_INPUT])
+def test_bad_input_is_one_line_and_exit_2(command, message, bad_files, capsys, tmp_path):
+    import shlex
+    argv = shlex.split(command.format(**bad_files))
+    if argv[0] in ("send", "eval"):
+        argv += ["-o", str(tmp_path / "out")]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), captured.err
+    assert message in lines[0], lines[0]
+    assert "Traceback" not in captured.err and not (tmp_path / "out").exists()

@@ -2,22 +2,103 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
 import click
 
+# Every argument is checked before any work starts; bad input is one line on stderr and exit 2.
+MAX_SNR_POINTS = 1000
+SNR_RANGE_DB = (-100.0, 100.0)
+
+
+def _finite_snr(value: float, what: str = "SNR") -> float:
+    lo, hi = SNR_RANGE_DB
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise click.BadParameter(f"{what} {value!r} dB is not a finite number in [{lo:g}, {hi:g}] dB")
+    return value
+
 
 def _parse_snrs(text: str) -> list:
-    """``"0:10:2"`` (start:stop:step, stop included) or ``"1,5,10"``."""
-    if ":" in text:
-        parts = [float(p) for p in text.split(":")]
-        start, stop, step = (parts + [1.0])[:3] if len(parts) == 2 else parts
-        if step <= 0:
-            raise click.BadParameter("the SNR step must be positive")
-        n = int(round((stop - start) / step)) + 1
-        return [round(start + i * step, 6) for i in range(n)]
-    return [float(p) for p in text.split(",") if p.strip()]
+    """``"0:10:2"`` (start:stop:step, stop included) or ``"1,5,10"``: at most
+    :data:`MAX_SNR_POINTS` finite values in :data:`SNR_RANGE_DB`; anything else is a
+    ``click.BadParameter``."""
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) not in (2, 3):
+                raise click.BadParameter(f"{text!r} is not start:stop or start:stop:step")
+            start, stop, step = (parts + [1.0])[:3]
+            for v, what in ((start, "start"), (stop, "stop")):
+                _finite_snr(v, f"the SNR {what}")
+            if not (math.isfinite(step) and step > 0):
+                raise click.BadParameter("the SNR step must be positive")
+            n = int(math.floor((stop - start) / step + 1e-9)) + 1
+            if n > MAX_SNR_POINTS:
+                raise click.BadParameter(f"{text!r} has {n} SNR points; at most {MAX_SNR_POINTS}")
+            snrs = [round(start + i * step, 6) for i in range(max(n, 0))]
+        else:
+            snrs = [_finite_snr(float(p)) for p in text.split(",") if p.strip()]
+    except ValueError as exc:   # float() of a non-number
+        raise click.BadParameter(f"{text!r} is not an SNR list or range ({exc})") from None
+    if not snrs:
+        raise click.BadParameter(f"{text!r} gives no SNR point")
+    if len(snrs) > MAX_SNR_POINTS:
+        raise click.BadParameter(f"{len(snrs)} SNR points; at most {MAX_SNR_POINTS}")
+    return snrs
+
+
+def _snrs_option(ctx, param, value):
+    return _parse_snrs(value)
+
+
+def _snr_option(ctx, param, value):
+    return _finite_snr(float(value))
+
+
+def _scheme_option(ctx, param, value):
+    """One scheme spec or several separated by ';': known names and options, checked now."""
+    from .codecs import check_spec
+    specs = [s.strip() for s in value.split(";") if s.strip()]
+    if not specs:
+        raise click.BadParameter("no scheme given")
+    for spec in specs:
+        try:
+            check_spec(spec)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _baseline_option(ctx, param, value):
+    return value if value in ("", "none") else _scheme_option(ctx, param, value)
+
+
+def _channels_option(ctx, param, value):
+    from .channels import CHANNELS
+    names = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CHANNELS]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown channel {unknown[0] if unknown else value!r}; known: "
+                                 f"{', '.join(sorted(CHANNELS))}")
+    return value
+
+
+def _metrics_option(ctx, param, value):
+    from .metrics import METRICS, PER_IMAGE, SET_LEVEL
+    allowed = SET_LEVEL if param.name == "set_metric_list" else PER_IMAGE
+    names = [m.strip() for m in value.split(",") if m.strip()]
+    for m in names:
+        if m not in allowed:
+            kind = "set-level" if allowed is SET_LEVEL else "per-image"
+            raise click.BadParameter(f"{m!r} is not a {kind} metric; {kind} metrics: {', '.join(sorted(allowed))}"
+                                     + ("" if m not in METRICS else " (it is the other kind)"))
+    return value
+
+
+POSITIVE = click.IntRange(min=1)
+NON_NEGATIVE = click.IntRange(min=0)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,16 +172,19 @@ def metrics():
 @cli.command()
 @click.option("--mode", type=click.Choice(["digital", "analog"]), default="digital", show_default=True)
 @click.option("--mcs", "mcs_name", default="qpsk-1/2", show_default=True, help="MCS name or HT index (ht0..ht7).")
-@click.option("--channel", default="awgn", show_default=True, help="Channel name (semcom channels).")
-@click.option("--snr", "snr_text", default="-2:6:1", show_default=True, help="start:stop:step or a list 1,5,10 (dB).")
-@click.option("--bits", "num_bits", default=4000, show_default=True, help="Bits per message (digital).")
-@click.option("--batch", default=64, show_default=True)
-@click.option("--frames", default=4, show_default=True, help="Batches per SNR point.")
+@click.option("--channel", default="awgn", show_default=True, callback=_channels_option,
+              help="Channel name (semcom channels).")
+@click.option("--snr", "snr_text", default="-2:6:1", show_default=True, callback=_snrs_option,
+              help="start:stop:step or a list 1,5,10 (dB).")
+@click.option("--bits", "num_bits", default=4000, show_default=True, type=click.IntRange(1, 1 << 24),
+              help="Bits per message (digital).")
+@click.option("--batch", default=64, show_default=True, type=click.IntRange(1, 1 << 16))
+@click.option("--frames", default=4, show_default=True, type=click.IntRange(1, 1 << 16), help="Batches per SNR point.")
 @click.option("--decoder", type=click.Choice(["fast", "sionna"]), default="fast", show_default=True)
 @click.option("--equalizer", type=click.Choice(["zf", "mmse"]), default="zf", show_default=True)
 @click.option("--input", "input_path", type=click.Path(exists=True, dir_okay=False),
               help="Analog mode: a .safetensors file whose first tensor is sent (else random N(0,1) [batch, 16, 12, 12]).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE)
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG curve here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the points as JSON here.")
 def link(mode, mcs_name, channel, snr_text, num_bits, batch, frames, decoder, equalizer, input_path, seed,
@@ -110,24 +194,17 @@ def link(mode, mcs_name, channel, snr_text, num_bits, batch, frames, decoder, eq
     import torch
 
     from . import link as lk
+    from .phy import get_mcs
+    get_mcs(mcs_name)   # an unknown MCS is a one-line error before any work
+    tensor = _analog_input(input_path, batch) if mode == "analog" else None
     sionna.phy.config.seed = seed
     torch.manual_seed(seed)
-    snrs = _parse_snrs(snr_text)
+    snrs = snr_text
     if mode == "digital":
         points = lk.simulate_digital(mcs_name, channel, snrs, num_bits, batch, frames, decoder=decoder,
                                      equalizer=equalizer)
         title = f"{mcs_name} over {channel}, {num_bits} bits/message"
     else:
-        if input_path:
-            from safetensors.torch import load_file
-            tensors = load_file(input_path)
-            if not tensors:
-                raise click.BadParameter(f"{input_path} holds no tensor", param_hint="--input")
-            tensor = next(iter(tensors.values())).float()
-            if tensor.dim() < 2:
-                tensor = tensor[None]
-        else:
-            tensor = torch.randn(batch, 16, 12, 12)
         points = lk.simulate_analog(tensor, channel, snrs, runs=frames, equalizer=equalizer)
         title = f"analog {tuple(tensor.shape)} over {channel}"
     click.echo(lk.format_table(points))
@@ -139,18 +216,49 @@ def link(mode, mcs_name, channel, snr_text, num_bits, batch, frames, decoder, eq
         click.echo(f"wrote {json_path}")
 
 
+def _analog_input(input_path, batch: int):
+    """The tensor analog mode sends: the first tensor of a safetensors file (finite, floating
+    point, at most 2^26 elements), else N(0, 1) [batch, 16, 12, 12]."""
+    import torch
+    if not input_path:
+        return torch.randn(batch, 16, 12, 12)
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    try:
+        tensors = load_file(input_path)
+    except (SafetensorError, OSError) as exc:
+        raise click.BadParameter(f"{input_path} is not a readable safetensors file ({exc})",
+                                 param_hint="--input") from None
+    if not tensors:
+        raise click.BadParameter(f"{input_path} holds no tensor", param_hint="--input")
+    name, tensor = next(iter(tensors.items()))
+    if not (tensor.is_floating_point() or tensor.dtype in (torch.int8, torch.int16, torch.int32, torch.int64,
+                                                         torch.uint8)):
+        raise click.BadParameter(f"tensor {name!r} in {input_path} is {tensor.dtype}, not real numbers",
+                                 param_hint="--input")
+    if tensor.numel() == 0 or tensor.numel() > 1 << 26:
+        raise click.BadParameter(f"tensor {name!r} in {input_path} has {tensor.numel()} elements (1 to 2^26)",
+                                 param_hint="--input")
+    tensor = tensor.float()
+    if not bool(torch.isfinite(tensor).all()):
+        raise click.BadParameter(f"tensor {name!r} in {input_path} holds NaN or Inf", param_hint="--input")
+    return tensor if tensor.dim() >= 2 else tensor[None]
+
+
 DEFAULT_METRICS = ("psnr", "ssim", "ms_ssim", "lpips")
 
 
 @cli.command()
 @click.argument("image")
-@click.option("--scheme", default="deepjscc", show_default=True, help="Scheme spec, e.g. deepjscc or jpeg2000-ldpc:mcs=qpsk-1/2.")
-@click.option("--channel", default="awgn", show_default=True)
-@click.option("--snr", "snr_db", default=5.0, show_default=True, help="SNR in dB.")
-@click.option("--size", default=128, show_default=True, help="Centre-crop and resize to size x size (0: keep).")
-@click.option("--baseline", default="jpeg2000-ldpc", show_default=True,
+@click.option("--scheme", default="deepjscc", show_default=True, callback=_scheme_option,
+              help="Scheme spec, e.g. deepjscc or jpeg2000-ldpc:mcs=qpsk-1/2.")
+@click.option("--channel", default="awgn", show_default=True, callback=_channels_option)
+@click.option("--snr", "snr_db", default=5.0, show_default=True, type=float, callback=_snr_option, help="SNR in dB.")
+@click.option("--size", default=128, show_default=True, type=click.IntRange(0, 4096),
+              help="Centre-crop and resize to size x size (0: keep).")
+@click.option("--baseline", default="jpeg2000-ldpc", show_default=True, callback=_baseline_option,
               help="Scheme sent at the same number of channel uses for comparison ('none' to skip).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE)
 @click.option("-o", "--out", "out_dir", default="out/send", show_default=True, type=click.Path(file_okay=False))
 def send(image, scheme, channel, snr_db, size, baseline, seed, out_dir):
     """Send IMAGE (a file, a data-set name, or 'demo') and write the reconstruction, a side-by-side
@@ -172,18 +280,21 @@ def run_send(image, scheme, channel, snr_db, size, baseline, seed, out_dir) -> d
     from .codecs import parse_spec
     from .evaluation import score, transmit
 
+    from .codecs import get_codec
     source = data.demo_image_path() if image == "demo" else image
     x = data.load_image(source, size=size or None)
+    specs = [scheme] + ([] if baseline in ("", "none") else [baseline])
+    codecs = [get_codec(spec) for spec in specs]       # every model found and loaded before any work
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    from .codecs import get_codec
     rows, panels = [], [("original", x[0])]
-    for index, spec in enumerate([scheme] + ([] if baseline in ("", "none") else [baseline])):
+    for index, (spec, codec) in enumerate(zip(specs, codecs)):
         sionna.phy.config.seed = seed
         torch.manual_seed(seed)
-        if index > 0 and "channel_uses" not in parse_spec(spec)[1]:
+        if index > 0 and "channel_uses" not in parse_spec(spec)[1] and hasattr(codec, "channel_uses"):
             spec = f"{spec}{',' if ':' in spec else ':'}channel_uses={rows[0]['channel_uses']}"
-        result = transmit(get_codec(spec), x, channel, snr_db)
+            codec = get_codec(spec)
+        result = transmit(codec, x, channel, snr_db)
         values = score(x, result, DEFAULT_METRICS)
         name = parse_spec(spec)[0]
         Image.fromarray(_to_uint8(result.images[0])).save(out / f"{name}.png")
@@ -242,19 +353,20 @@ def demo(out_dir):
 
 
 @cli.command(name="eval")
-@click.option("--schemes", default="deepjscc;jpeg2000-ldpc", show_default=True,
+@click.option("--schemes", default="deepjscc;jpeg2000-ldpc", show_default=True, callback=_scheme_option,
               help="Semicolon-separated scheme specs, e.g. 'deepjscc;jpeg2000-ldpc:channel_uses=768,mcs=qpsk-1/2'.")
-@click.option("--channels", "channel_list", default="awgn", show_default=True)
-@click.option("--snr", "snr_text", default="0,5,10,20", show_default=True)
-@click.option("--split", default="test", show_default=True, help="Image split of semcom.data.")
+@click.option("--channels", "channel_list", default="awgn", show_default=True, callback=_channels_option)
+@click.option("--snr", "snr_text", default="0,5,10,20", show_default=True, callback=_snrs_option)
+@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "test", "all"]),
+              help="Image split of semcom.data.")
 @click.option("--images", "image_glob", default=None, help="A glob of image files instead of a split.")
-@click.option("--size", default=64, show_default=True)
-@click.option("--limit", default=0, help="Use only the first N images.")
-@click.option("--runs", default=1, show_default=True)
-@click.option("--metrics", "metric_list", default=",".join(DEFAULT_METRICS), show_default=True)
-@click.option("--set-metrics", "set_metric_list", default="", help="e.g. fid,kid (set-level).")
+@click.option("--size", default=64, show_default=True, type=click.IntRange(1, 4096))
+@click.option("--limit", default=0, type=NON_NEGATIVE, help="Use only the first N images.")
+@click.option("--runs", default=1, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--metrics", "metric_list", default=",".join(DEFAULT_METRICS), show_default=True, callback=_metrics_option)
+@click.option("--set-metrics", "set_metric_list", default="", callback=_metrics_option, help="e.g. fid,kid (set-level).")
 @click.option("--equalizer", type=click.Choice(["zf", "mmse"]), default="zf", show_default=True)
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE)
 @click.option("-o", "--out", "out_dir", default="out/eval", show_default=True, type=click.Path(file_okay=False))
 def evaluate_cmd(schemes, channel_list, snr_text, split, image_glob, size, limit, runs, metric_list,
                  set_metric_list, equalizer, seed, out_dir):
@@ -276,7 +388,7 @@ def evaluate_cmd(schemes, channel_list, snr_text, split, image_glob, size, limit
     if limit:
         images, names = images[:limit], names[:limit]
     scheme_list = [s.strip() for s in schemes.split(";") if s.strip()]
-    results = evaluate(scheme_list, channel_list.split(","), _parse_snrs(snr_text), images, names, runs=runs,
+    results = evaluate(scheme_list, channel_list.split(","), snr_text, images, names, runs=runs,
                        metrics=[m for m in metric_list.split(",") if m],
                        set_metrics=[m for m in set_metric_list.split(",") if m], seed=seed, equalizer=equalizer)
     for rec in results["curves"]:
@@ -296,13 +408,22 @@ def main(argv=None):
         cli.main(args=argv, prog_name="semcom", standalone_mode=False)
     except click.exceptions.Abort:
         return 1
+    except click.UsageError as exc:   # bad arguments: one line, no usage block
+        where = f" (see: semcom {exc.ctx.info_name} --help)" if exc.ctx is not None and exc.ctx.parent else ""
+        click.echo(f"Error: {_one_line(exc.format_message())}{where}", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except (ValueError, OSError) as exc:  # bad input or files (missing, unreadable): a message, not a traceback
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {_one_line(exc)}", err=True)
         return 2
     return 0
+
+
+def _one_line(exc) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 2000 else text[:2000] + " ..."
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Every scheme behind one interface (:class:`SemanticCodec`) and a registry by name."""
-from .base import SemanticCodec, codec_names, encoder_options, get_codec, parse_spec, register_codec
+from .base import (SemanticCodec, check_spec, codec_names, encoder_options, get_codec, parse_spec,
+                   register_codec)
 
 # The schemes. Each entry is imported only when asked for. The third argument lists the options
 # only the encoder uses: a receiver ignores them in a frame header (semcom.ota.ReceiverPolicy).
@@ -13,4 +14,4 @@ register_codec("deepjscc", "semcom.codecs.deepjscc:DeepJSCCCodec")
 register_codec("ota-test", "semcom.ota.testcodec:OTATestCodec", ("factor", "mcs"))
 register_codec("sc-sic", "semcom.codecs.sc_sic:SCSICCodec")
 
-__all__ = ["SemanticCodec", "get_codec", "codec_names", "encoder_options", "register_codec", "parse_spec"]
+__all__ = ["SemanticCodec", "check_spec", "get_codec", "codec_names", "encoder_options", "register_codec", "parse_spec"]

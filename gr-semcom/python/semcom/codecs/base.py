@@ -93,13 +93,25 @@ def _literal(value: str):
     return {"true": True, "false": False, "none": None}.get(value.lower(), value)
 
 
-def get_codec(spec: str, **options) -> SemanticCodec:
-    """A codec by registry name, with options from the spec string and keywords."""
-    name, parsed = parse_spec(spec)
+def _factory(name: str) -> Callable:
     if name not in _REGISTRY:
         raise ValueError(f"unknown scheme {name!r}; known: {', '.join(codec_names())}")
     module, _, attr = _REGISTRY[name].partition(":")
-    factory: Callable = getattr(importlib.import_module(module), attr)
+    return getattr(importlib.import_module(module), attr)
+
+
+def check_spec(spec: str) -> tuple:
+    """``(name, options)`` of a spec whose scheme is registered and whose option names the scheme
+    takes (values are checked when the codec is built); ValueError otherwise. Builds nothing."""
+    name, options = parse_spec(spec)
+    _check_options(name, _factory(name), options)
+    return name, options
+
+
+def get_codec(spec: str, **options) -> SemanticCodec:
+    """A codec by registry name, with options from the spec string and keywords."""
+    name, parsed = parse_spec(spec)
+    factory = _factory(name)
     merged = {**parsed, **options}
     _check_options(name, factory, merged)
     return factory(**merged)

@@ -44,6 +44,7 @@ codestream, protected by the CRC and counted in the channel uses.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import math
 from collections import OrderedDict
 from typing import Optional
@@ -335,6 +336,8 @@ class SeparationCodec(SemanticCodec):
 def _factory(image_codec: str, link: str):
     def make(**options) -> SeparationCodec:
         return SeparationCodec(image_codec=image_codec, link=link, **options)
+    make.__signature__ = inspect.signature(SeparationCodec).replace(parameters=[
+        p for name, p in inspect.signature(SeparationCodec).parameters.items() if name not in ("image_codec", "link")])
     make.__name__ = f"{'jpeg2000' if image_codec == 'jpeg2000' else 'bpg'}_{link}"
     make.__doc__ = f"{image_codec} + {link}: see :class:`SeparationCodec`."
     return make

@@ -27,9 +27,11 @@ import hashlib
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
 import threading
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -64,7 +66,8 @@ _CACHE_FORMAT = 1
 _LOCK = threading.Lock()
 _POOLS: dict = {}
 _LOADED: dict = {}
-Image.MAX_IMAGE_PIXELS = 60_000_000
+MAX_DECODE_PIXELS = 50_000_000      # larger images are refused before their pixels are decoded
+Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
 
 
 class SourceError(RuntimeError):
@@ -260,15 +263,40 @@ def _to_rgb(im: Image.Image, what) -> Image.Image:
     raise ValueError(f"{what}: unsupported image mode {mode!r} (expected RGB, RGBA, grey or palette)")
 
 
+def check_pixels(im: Image.Image, what):
+    """ValueError if an opened (not yet decoded) image has more than :data:`MAX_DECODE_PIXELS`."""
+    w, h = im.size
+    if w * h > MAX_DECODE_PIXELS:
+        raise ValueError(f"{what}: {w}x{h} = {w * h / 1e6:.1f} megapixels, more than the "
+                         f"{MAX_DECODE_PIXELS / 1e6:g} megapixels this tool decodes")
+
+
+def open_image(source, what=None) -> Image.Image:
+    """``Image.open`` (lazy: no pixel decoded yet) with :data:`MAX_DECODE_PIXELS` checked, and
+    Pillow's own decompression-bomb warning left to that check."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        im = Image.open(source)
+    check_pixels(im, what if what is not None else source)
+    return im
+
+
 def _open_rgb(path, draft_to=None) -> Image.Image:
+    corrupt = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError, struct.error, MemoryError)
     try:
-        im = Image.open(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
         if draft_to is not None and im.format == "JPEG":
             im.draft("RGB", draft_to)
-        im.load()
     except FileNotFoundError:
         raise ValueError(f"{path}: no such image file") from None
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
+    except corrupt as e:
+        raise ValueError(f"{path}: unreadable or corrupt image ({type(e).__name__}: {e})") from None
+    check_pixels(im, path)
+    try:
+        im.load()
+    except corrupt as e:
         raise ValueError(f"{path}: unreadable or corrupt image ({type(e).__name__}: {e})") from None
     return _to_rgb(im, path)
 

@@ -39,16 +39,17 @@ def _to_tensor(img, size: int) -> torch.Tensor:
 
 
 def load(path, size: int = 0) -> torch.Tensor:
-    """Image file -> float [1, 3, H, W] in [0, 1]; ``size > 0``: centre square crop, resized."""
-    from PIL import Image
-    with Image.open(path) as img:
+    """Image file -> float [1, 3, H, W] in [0, 1]; ``size > 0``: centre square crop, resized.
+    Images over :data:`semcom.data.MAX_DECODE_PIXELS` raise ValueError before decoding."""
+    from ..data import open_image
+    with open_image(path) as img:
         return _to_tensor(img, size)
 
 
 def from_bytes(data: bytes, size: int = 0) -> torch.Tensor:
-    """Encoded image bytes (PNG, JPEG, ...) -> float [1, 3, H, W]."""
-    from PIL import Image
-    with Image.open(io.BytesIO(bytes(data))) as img:
+    """Encoded image bytes (PNG, JPEG, ...) -> float [1, 3, H, W] (same limit as :func:`load`)."""
+    from ..data import open_image
+    with open_image(io.BytesIO(bytes(data)), "image bytes") as img:
         return _to_tensor(img, size)
 
 
