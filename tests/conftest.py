@@ -19,3 +19,13 @@ def _seeded():
     sionna.phy.config.seed = 1234
     torch.manual_seed(1234)
     yield
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory):
+    """grcc on every flowgraph of grc/ once per test session -> {name: generated .py}."""
+    import shutil
+    if shutil.which("grcc") is None:
+        pytest.skip("grcc not installed")
+    from flowgraphs import compile_all
+    return compile_all(tmp_path_factory.mktemp("grcc"))

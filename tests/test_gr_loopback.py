@@ -2,22 +2,21 @@
 delivers; the ZMQ TX/RX pair survives a killed and restarted transmitter."""
 import importlib.util
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from flowgraphs import IMAGE, PY, REPO
+from flowgraphs import env as _env
+from flowgraphs import free_port as _free_port
+from flowgraphs import read_stats as _stats
+from flowgraphs import wait_for as _wait
 
-REPO = Path(__file__).resolve().parents[1]
-PY = sys.executable
-IMAGE = str(REPO / "data" / "demo" / "astronaut.png")
 SIZE = 64
 # PSNR tolerance loopback vs simulation: the OTA receiver estimates the channel (LTF + header
 # refit: ~N0/47 extra noise), tracks phase from pilots and estimates the SNR; perfect-CSI
@@ -26,34 +25,6 @@ PSNR_TOL_DB = 0.5
 LPIPS_TOL = 0.03
 
 pytestmark = pytest.mark.skipif(shutil.which("grcc") is None, reason="grcc not installed")
-
-
-def _env():
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(PY).parent}:{env.get('PATH', '')}"
-    env["GRC_BLOCKS_PATH"] = str(REPO / "gr-semcom" / "grc")
-    env["GR_CONF_GRC_LOCAL_BLOCKS_PATH"] = str(REPO / "gr-semcom" / "grc")
-    env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
-    """grcc on every .grc of grc/ (all of them, nobody's skipped) -> {name: generated .py}."""
-    out = tmp_path_factory.mktemp("grcc")
-    grcs = sorted((REPO / "grc").glob("*.grc"))
-    assert {"semcom_loopback.grc", "semcom_zmq_tx.grc", "semcom_zmq_rx.grc"} <= {g.name for g in grcs}
-    res = subprocess.run(["grcc", "-o", str(out), *map(str, grcs)], env=_env(), capture_output=True,
-                         text=True, timeout=300, cwd=REPO)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    generated = {}
-    for g in grcs:
-        py = out / (g.stem + ".py")
-        assert py.exists(), f"grcc produced nothing for {g.name}:\n{res.stdout[-2000:]}"
-        generated[g.stem] = py
-    return generated
 
 
 def test_grcc_compiles_every_grc(compiled):
@@ -131,31 +102,6 @@ def test_loopback_matches_send_message(compiled, tmp_path, scheme, snr_db):
     if lp_lb is not None:
         print(f"LPIPS loopback {np.mean(lp_lb):.4f}, send_message {np.mean(lp_sim):.4f}")
         assert abs(np.mean(lp_lb) - np.mean(lp_sim)) < LPIPS_TOL
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stats(path):
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _wait(pred, timeout, procs=()):
-    t = time.time()
-    while time.time() - t < timeout:
-        for p in procs:
-            assert p.poll() is None, f"process exited early: {p.args}\n{p.stdout.read()[-3000:] if p.stdout else ''}"
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.3)
-    return None
 
 
 def _frames_after_restart(stats):

@@ -48,6 +48,9 @@ HEADER_CHUNK_SYMBOLS = HEADER_CODEWORD_BITS               # BPSK: one RE per cod
 LTS1_OFFSET = STF_LEN + LTF_GUARD                          # 192: frame start -> first long symbol
 PHASE_SMOOTH = 9                                           # symbols averaged for the common phase
 DIGITAL_RECEIVERS_KEPT = 16                                # (MCS, codeword size) receivers cached
+# Samples of larger magnitude are treated as missing (zeroed, counted): 120 dB above a full-scale
+# radio stream (+-1), they only come from garbage, and they would swamp the detector's running sums.
+MAX_SAMPLE_ABS = 1e6
 DATA_OFFSET = PREAMBLE_LEN                                 # 320: frame start -> first OFDM symbol
 _PAD_RNG = np.random.default_rng(0x9AD)
 PAD = ((_PAD_RNG.choice([-1, 1], 4096) + 1j * _PAD_RNG.choice([-1, 1], 4096)) / np.sqrt(2)).astype(np.complex64)
@@ -215,7 +218,8 @@ class FrameReceiver:
     decoder_spec : a codec spec that decodes every frame whatever its header names (the policy's
         scheme allow-list is then not consulted; its bounds still are).
 
-    ``stats``: samples, detected (preambles confirmed by the LTS), decoded (frames delivered),
+    ``stats``: samples, invalid_samples (NaN, Inf or above :data:`MAX_SAMPLE_ABS` in magnitude:
+    zeroed), detected (preambles confirmed by the LTS), decoded (frames delivered),
     header_failed (header CRC/parse failed, frame dropped), truncated (a new preamble inside a
     frame: the transmitter stopped mid-frame; dropped), lost (frames the sequence numbers say were
     sent but not delivered: sequence gaps plus truncated and rejected frames), restarts (sequence
@@ -249,15 +253,18 @@ class FrameReceiver:
         self._search = 0
         self._pending = None
         self.last_seq = None
-        self.stats = dict(samples=0, detected=0, decoded=0, header_failed=0, truncated=0, lost=0,
-                          restarts=0, false_alarms=0, rejected=0, errors=0, rejected_by={})
+        self.stats = dict(samples=0, invalid_samples=0, detected=0, decoded=0, header_failed=0, truncated=0,
+                          lost=0, restarts=0, false_alarms=0, rejected=0, errors=0, rejected_by={})
 
     # ---------------------------------------------------------------- public
     def push(self, samples) -> list:
         """Add samples; returns the frames completed by them (possibly none)."""
         x = np.asarray(samples, dtype=np.complex64).reshape(-1)
         if len(x):
-            x = np.where(np.isfinite(x), x, 0).astype(np.complex64)
+            bad = ~(np.abs(x) <= MAX_SAMPLE_ABS)           # NaN, Inf, or absurdly large
+            if bad.any():
+                self.stats["invalid_samples"] += int(np.count_nonzero(bad))
+                x = np.where(bad, np.complex64(0), x)
             self._buf.append(x)
             self.stats["samples"] += len(x)
         out = []

@@ -50,9 +50,19 @@ LTF = np.concatenate([LTS[-LTF_GUARD:], LTS, LTS]).astype(np.complex64)
 PREAMBLE = np.concatenate([STF, LTF])
 
 
-def _movsum(x: np.ndarray, n: int) -> np.ndarray:
-    c = np.concatenate([[0], np.cumsum(x)])
-    return c[n:] - c[:-n]
+MOVSUM_BLOCK = 2048   # outputs per cumulative sum: a huge burst cannot swamp sums far after it
+
+
+def _movsum(x: np.ndarray, n: int, block: int = MOVSUM_BLOCK) -> np.ndarray:
+    """Sums of ``n`` consecutive elements (``len(x) - n + 1`` of them), from cumulative sums that
+    restart every ``block`` outputs, so the rounding error a large value leaves in a running sum
+    stays within its block instead of drowning every later window."""
+    count = len(x) - n + 1
+    out = np.empty(max(count, 0), dtype=np.result_type(x.dtype, np.float64))
+    for a in range(0, count, block):
+        c = np.concatenate([[0], np.cumsum(x[a: a + min(block, count - a) + n - 1])])
+        out[a: a + len(c) - n] = c[n:] - c[:-n]
+    return out
 
 
 def sc_metric(r: np.ndarray):
