@@ -100,6 +100,8 @@ class Message:
 
     @property
     def batch(self) -> int:
+        if not self.streams:
+            raise ValueError("a message without streams has no batch size")
         return next(iter(self.streams.values())).batch
 
     def channel_uses(self) -> torch.Tensor:

@@ -256,10 +256,35 @@ class SeparationCodec(SemanticCodec):
         return Message(streams, shape, {HEADER: info})
 
     # ---------------------------------------------------------------------------- decode
-    def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
-        info = message.side_info.get(HEADER)
-        if info is None or info.get("link") != self.link or info.get("codec") != self.codec.name:
+    def _checked_info(self, message: Message) -> dict:
+        """``side_info["separation"]`` of a received message, every field checked (it may come from
+        a frame header, i.e. from anyone): one entry per image of the message, integers in range."""
+        info = message.side_info.get(HEADER) if isinstance(message.side_info, dict) else None
+        if not isinstance(info, dict) or info.get("link") != self.link or info.get("codec") != self.codec.name:
             raise ValueError(f"{self.name}: the message was not encoded by a {self.name} codec")
+        batch = message.batch
+
+        def listed(key, ok, what):
+            v = info.get(key)
+            if not isinstance(v, list) or len(v) != batch or not all(ok(x) for x in v):
+                raise ValueError(f"{self.name}: side information {key!r} is not {batch} {what}")
+
+        def integer(lo, hi):
+            return lambda x: isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
+
+        listed("group", lambda x: isinstance(x, str), "MCS names")
+        listed("max_bits", integer(1, 1 << 40), "bit budgets")
+        listed("length_bits", integer(1, 64), "length-field widths")
+        listed("failures", lambda x: x is None or isinstance(x, str), "failure reasons")
+        if not integer(1, 1 << 40)(info.get("channel_uses")):
+            raise ValueError(f"{self.name}: side information 'channel_uses' is not a positive integer")
+        if self.link == "capacity":
+            listed("codestreams", lambda x: x is None or isinstance(x, (bytes, bytearray)), "codestreams")
+            listed("rate", lambda x: x is None or isinstance(x, (int, float)), "rates")
+        return info
+
+    def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
+        info = self._checked_info(message)
         _, height, width = message.image_shape
         batch = len(info["group"])
         out = torch.full((batch, 3, height, width), GREY)

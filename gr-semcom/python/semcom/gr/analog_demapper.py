@@ -1,6 +1,8 @@
 """``analog_demapper``: a PDU of complex symbols -> the PDU of float32 values it carries."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -48,16 +50,30 @@ class analog_demapper(PduBlock):
         meta = dict(meta or {})
         y = torch.from_numpy(np.asarray(symbols, np.complex64).reshape(1, -1).copy())
         if self.equalizer != "none" and meta.get("gain") is not None:
-            h = torch.as_tensor(np.asarray(meta["gain"], np.complex64)).reshape(1, -1)
-            no = torch.as_tensor(np.asarray(meta.get("noise_var", 0.0), np.float32)).reshape(1, -1)
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    h = torch.as_tensor(np.asarray(meta["gain"], np.complex64)).reshape(1, -1)
+                    no = torch.as_tensor(np.asarray(meta.get("noise_var", 0.0), np.float32)).reshape(1, -1)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"analog_demapper: bad gain or noise_var in the metadata ({exc})") from None
+            if not (bool(torch.isfinite(h).all()) and bool(torch.isfinite(no).all())):
+                raise ValueError("analog_demapper: gain and noise_var must be finite")
+            if h.shape[1] not in (1, y.shape[1]) or no.shape[1] not in (1, y.shape[1]):
+                raise ValueError(f"analog_demapper: {h.shape[1]} gains / {no.shape[1]} noise variances for "
+                                 f"{y.shape[1]} symbols (1 or one per symbol)")
             if self.equalizer == "mmse" and meta.get("noise_var") is None:
                 raise ValueError("MMSE equalisation needs noise_var in the metadata")
             y, no_eff = EQUALIZERS[self.equalizer](y, h, no)
             meta["noise_var"] = float(no_eff.mean())
             meta["equalized"] = True
-        shape = meta.get("shape", self.shape) or [2 * y.shape[1]]
-        shape = [int(s) for s in shape]
-        scale = torch.tensor([float(meta.get("scale", 1.0))])
+        try:
+            shape = [int(s) for s in (meta.get("shape", self.shape) or [2 * y.shape[1]])]
+            scale = float(meta.get("scale", 1.0))
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"analog_demapper: bad shape or scale in the metadata ({exc})") from None
+        if not (math.isfinite(scale) and scale > 0):
+            raise ValueError(f"analog_demapper: scale {scale} is not a positive number")
+        scale = torch.tensor([scale])
         with torch.no_grad():
             z = self.demapper(y, scale, tuple(shape))
         meta["shape"] = shape

@@ -87,11 +87,17 @@ class digital_rx(PduBlock):
     def demodulate(self, symbols, meta=None):
         """``(payload uint8, meta)`` of one symbol vector (no GNU Radio involved)."""
         meta = dict(meta or {})
-        num_bits = int(meta.get("num_bits", self.num_bits))
+        try:
+            num_bits = int(meta.get("num_bits", self.num_bits))
+            no, source = self.noise_var(meta)
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise ValueError(f"digital_rx: bad num_bits, noise_var or snr in the metadata ({exc})") from None
         if num_bits <= 0:
             raise ValueError("digital_rx: num_bits neither in the metadata nor set as a parameter")
-        no, source = self.noise_var(meta)
+        if not (np.isfinite(no) and no > 0):
+            raise ValueError(f"digital_rx: noise variance {no} is not a positive number")
         y = torch.from_numpy(np.asarray(symbols, np.complex64).reshape(1, -1).copy())
+        # more bits than the symbols carry: the receiver's own check (ValueError, nothing allocated)
         with torch.no_grad():
             bits, block_ok = self.rx(y, no, num_bits=num_bits)
         bits = bits[0].numpy().astype(np.uint8)

@@ -10,8 +10,8 @@ from the header; header fields outside the bounds (``max_image_side``, stream si
 frames predicted to decode for longer than ``decode_budget`` seconds are counted as rejected by
 reason and not decoded; at most a few codecs stay loaded. For every image:
 
-* ``<out_dir>/<n>_seq<seq>.png`` (``n`` counts received images, so a restarted transmitter does
-  not overwrite earlier files),
+* ``<out_dir>/<n>_seq<seq>.png`` (``n`` numbers the images of the folder: neither a restarted
+  transmitter nor a restarted receiver overwrites earlier files),
 * a PDU on the ``images`` port: metadata dict (seq, scheme, snr_est, cfo, timing, failures, file,
   psnr/lpips when a reference is given) and the PNG bytes as a u8vector,
 * the JSON stats file (``stats_file``, default ``<out_dir>/stats.json``) rewritten: receiver counters
@@ -83,6 +83,7 @@ class semantic_rx(gr.sync_block):
         self.receiver = FrameReceiver(max_cfo=float(max_cfo), decoder=decoder, policy=self.policy,
                                       decoder_spec=self.scheme)
         self.count = 0
+        self._file_index = self._next_file_index()
         self.records = []
         self.worker_stats = dict(decode_errors=0, rejected_by={})
         self.resumed = 0
@@ -134,6 +135,15 @@ class semantic_rx(gr.sync_block):
         st["last_seq"] = self.receiver.last_seq
         st["resumed"] = self.resumed
         return st
+
+    def _next_file_index(self) -> int:
+        """One more than the highest ``<n>_seq<seq>.png`` already in ``out_dir``: a restarted
+        receiver never overwrites earlier images, whatever its stats file says."""
+        if not self.out_dir:
+            return 0
+        taken = [int(name.split("_", 1)[0]) for name in os.listdir(self.out_dir)
+                 if name.endswith(".png") and "_seq" in name and name.split("_", 1)[0].isdigit()]
+        return max(taken, default=-1) + 1
 
     def _resume(self):
         """Continue from the stats file of an earlier run of this receiver (if there is one)."""
@@ -201,7 +211,7 @@ class semantic_rx(gr.sync_block):
     def _handle(self, frame):
         image, failures = self.decode(frame)
         png = self._imgs.to_png(image)
-        n = self.count
+        n = self._file_index
         meta = dict(n=n, seq=int(frame.seq), scheme=frame.scheme, decoder=frame.decoder_spec, snr_est=round(float(frame.snr_db), 3),
                     cfo=round(float(frame.cfo), 5), timing=int(frame.timing),
                     failures=[str(f) for f in failures if f is not None], time=time.time())
@@ -221,6 +231,7 @@ class semantic_rx(gr.sync_block):
                 fh.write(png)
             meta["file"] = path
         self.count += 1
+        self._file_index += 1
         self.records.append(meta)
         car = pmt.to_pmt({k: v for k, v in meta.items() if not isinstance(v, list)})
         self.message_port_pub(pmt.intern("images"),

@@ -222,9 +222,9 @@ def load_component(cls, folder, what: str, variant: str | None = None):
         raise FileNotFoundError(f"no {what} folder at {folder}")
     config = read_json(folder / CONFIG, f"{what} config")
     files = weight_files(folder, variant, what)
-    verify_checksums(folder, what)
     check_config(cls, config, folder / CONFIG, what)
     compare_tensors(expected_tensors(cls, config, folder / CONFIG, what), tensor_specs(files, what), folder, what)
+    verify_checksums(folder, what)     # last: what the structure cannot show (an edited value, a flipped bit)
     try:
         model, info = cls.from_pretrained(str(folder), use_safetensors=True, local_files_only=True, variant=variant,
                                           low_cpu_mem_usage=False, output_loading_info=True)

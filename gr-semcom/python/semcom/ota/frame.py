@@ -258,8 +258,13 @@ class FrameReceiver:
 
     # ---------------------------------------------------------------- public
     def push(self, samples) -> list:
-        """Add samples; returns the frames completed by them (possibly none)."""
-        x = np.asarray(samples, dtype=np.complex64).reshape(-1)
+        """Add samples (any array of numbers; non-numbers raise ValueError); returns the frames
+        completed by them (possibly none). Never raises on what the samples hold."""
+        try:
+            x = np.asarray(samples, dtype=np.complex64).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"samples must be numbers (complex64 or convertible), got {type(samples).__name__}: "
+                             f"{exc}") from None
         if len(x):
             bad = ~(np.abs(x) <= MAX_SAMPLE_ABS)           # NaN, Inf, or absurdly large
             if bad.any():

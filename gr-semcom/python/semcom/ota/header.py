@@ -83,7 +83,16 @@ def _str(b: bytearray, s: str):
 
 
 def pack(h: Header) -> bytes:
-    """Header -> bytes, a multiple of :data:`CHUNK_BYTES` long."""
+    """Header -> bytes, a multiple of :data:`CHUNK_BYTES` long; a field that does not fit its
+    width (a string over 255 bytes, a size over its integer field, a header over
+    :data:`MAX_CHUNKS`) raises ValueError."""
+    try:
+        return _pack(h)
+    except (struct.error, OverflowError, TypeError) as exc:
+        raise ValueError(f"header field out of range: {exc}") from None
+
+
+def _pack(h: Header) -> bytes:
     b = bytearray()
     b += struct.pack(">IHHH", h.seq & 0xFFFFFFFF, *[int(v) for v in h.image_shape[-3:]])
     _str(b, h.scheme)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob as _glob
 import io
 import os
+import struct
 
 import numpy as np
 import torch
@@ -38,19 +39,29 @@ def _to_tensor(img, size: int) -> torch.Tensor:
     return torch.from_numpy(a).permute(2, 0, 1)[None].contiguous()
 
 
+def _decode(source, what, size: int) -> torch.Tensor:
+    from PIL import Image
+
+    from ..data import open_image
+    try:
+        with open_image(source, what) as img:
+            return _to_tensor(img, size)
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError, MemoryError) as exc:
+        raise ValueError(f"{what}: unreadable or corrupt image ({type(exc).__name__}: {exc})") from None
+
+
 def load(path, size: int = 0) -> torch.Tensor:
     """Image file -> float [1, 3, H, W] in [0, 1]; ``size > 0``: centre square crop, resized.
-    Images over :data:`semcom.data.MAX_DECODE_PIXELS` raise ValueError before decoding."""
-    from ..data import open_image
-    with open_image(path) as img:
-        return _to_tensor(img, size)
+    A corrupt image, or one over :data:`semcom.data.MAX_DECODE_PIXELS` (checked before decoding),
+    raises ValueError; a missing file FileNotFoundError."""
+    return _decode(path, path, size)
 
 
 def from_bytes(data: bytes, size: int = 0) -> torch.Tensor:
-    """Encoded image bytes (PNG, JPEG, ...) -> float [1, 3, H, W] (same limit as :func:`load`)."""
-    from ..data import open_image
-    with open_image(io.BytesIO(bytes(data)), "image bytes") as img:
-        return _to_tensor(img, size)
+    """Encoded image bytes (PNG, JPEG, ...) -> float [1, 3, H, W] (errors as :func:`load`)."""
+    return _decode(io.BytesIO(bytes(data)), "image bytes", size)
 
 
 def to_png(image: torch.Tensor) -> bytes:

@@ -37,10 +37,16 @@ class OTATestCodec(SemanticCodec):
                        image_shape=tuple(images.shape[1:]))
 
     def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
-        thumb = message.streams["thumb"].data + 0.5
+        thumb, means = message.streams.get("thumb"), message.streams.get("means")
+        if thumb is None or means is None or thumb.kind != ANALOG or means.kind != DIGITAL:
+            raise ValueError(f"an ota-test message has an analog stream 'thumb' and a digital stream "
+                             f"'means', got {sorted(message.streams)}")
         c, h, w = message.image_shape
+        if thumb.data.dim() != 4 or thumb.data.shape[1] != 3 or means.data.shape[1] != 24 or c != 3:
+            raise ValueError(f"ota-test: thumb {tuple(thumb.data.shape)} / means {tuple(means.data.shape)} "
+                             f"for image {tuple(message.image_shape)}; expected [B, 3, h, w] / [B, 24], 3 channels")
+        thumb = torch.nan_to_num(thumb.data.float(), nan=0.0, posinf=0.0, neginf=0.0).clamp(-1, 1) + 0.5
         out = F.interpolate(thumb, size=(h, w), mode="bilinear", align_corners=False)
-        means = message.streams["means"]
         ok = means.ok if means.ok is not None else torch.ones(out.shape[0], dtype=torch.bool)
         weights = 2 ** torch.arange(7, -1, -1, dtype=torch.float32)
         m = (means.data.reshape(-1, 3, 8) * weights).sum(-1) / 255.0               # [B, 3]

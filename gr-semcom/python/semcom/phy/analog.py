@@ -74,4 +74,6 @@ class AnalogDemapper(SemcomBlock):
     def call(self, y, scale, shape):
         flat = torch.stack([y.real, y.imag], dim=-1).reshape(y.shape[0], -1)
         n = math.prod(shape)
+        if any(int(s) < 0 for s in shape) or n > flat.shape[1]:
+            raise ValueError(f"AnalogDemapper: shape {tuple(shape)} needs {n} reals, the symbols carry {flat.shape[1]}")
         return (flat[:, :n] / scale[:, None]).reshape(y.shape[0], *shape)
