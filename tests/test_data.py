@@ -302,3 +302,26 @@ def test_debfile_sources_read_from_downloaded_debs(cache, tmp_path):
         dict(cat, member=cat["member"].replace("cat.webp", "unicorn.webp"))]}))
     with pytest.raises(data.SourceError, match="has no member .*unicorn.webp"):
         data.verify_sources(manifest=m, cache=c, fetch=False)
+
+
+def test_debfile_package_that_cannot_be_had_is_tried_once(tmp_path, monkeypatch):
+    """A missing .deb is downloaded once per build, not once per photograph, and every
+    photograph of it reports the error with the apt-get command that provides it."""
+    cat = next(e for e in data.load_manifest() if e["name"] == "gcf_cat")
+    entries = [dict(cat, name=f"x{i}", package="nosuchpkg", version="1:1.0-1") for i in range(3)]
+    m = tmp_path / "manifest.json"
+    m.write_text(json.dumps({"images": entries}))
+    with pytest.raises(data.SourceError, match=r"x0: .*missing.*apt-get download nosuchpkg=1:1\.0-1"):
+        data.verify_sources(manifest=m, cache=tmp_path / "cache", fetch=False)
+    calls = []
+
+    def no_registry(debs, pkg, ver):
+        calls.append(pkg)
+        raise data.SourceError(f"apt-get download {pkg}={ver} failed: E: Unable to locate package")
+
+    monkeypatch.setattr(data, "_fetch_deb", no_registry)
+    with pytest.raises(data.SourceError) as err:
+        data.build_cache(manifest=m, cache=tmp_path / "cache")
+    assert calls == ["nosuchpkg"]
+    assert str(err.value).count("Unable to locate package") == 3
+    assert not (tmp_path / "cache" / "images").exists()

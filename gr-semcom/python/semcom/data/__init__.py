@@ -317,19 +317,25 @@ def _provide_deb_files(cache: Path, pkg: str, ver: str, paths, fetch: bool = Tru
         raise SourceError(f"{deb} has no {', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''}")
 
 
+_DEB_FAILED: dict = {}
+
+
 def _prefetch_debs(entries, cache: Path, fetch: bool = True) -> None:
     """One download and one pass over each downloaded .deb for all the files the entries use.
-    Errors are left for the per-entry check to report."""
+    A package that cannot be had is remembered, so that each of its entries reports that error
+    instead of trying the download again."""
     groups: dict = {}
     for e in entries:
         if e["kind"] == "debfile":
             groups.setdefault((e["package"], e["version"]), set()).add(e["path"])
     for (pkg, ver), paths in groups.items():
+        key = (str(cache), pkg, ver)
+        _DEB_FAILED.pop(key, None)
         try:
             with _LOCK:
                 _provide_deb_files(cache, pkg, ver, paths, fetch)
-        except SourceError:
-            pass
+        except SourceError as err:
+            _DEB_FAILED[key] = str(err)
 
 
 _RCC_MEMO: dict = {}
@@ -421,6 +427,9 @@ def _read_source(entry, cache: Path, fetch: bool = True) -> bytes:
         pkg, ver = entry["package"], entry["version"]
         p = _debroot(cache, pkg, ver) / entry["path"].lstrip("/")
         if not p.is_file():
+            failed = _DEB_FAILED.get((str(cache), pkg, ver))
+            if failed:
+                raise SourceError(f"{entry['name']}: {failed}")
             with _LOCK:
                 _provide_deb_files(cache, pkg, ver, [entry["path"]], fetch)
         if not p.is_file():
