@@ -118,7 +118,7 @@ def section_text(rows, choice, args, argv, n_images, extra_load):
              "",
              f"Model `{args.model_dir}` ({args.size}x{args.size} images, embedding {list(args.embedding_shape)} = "
              f"{args.channel_uses} complex channel uses, CR {3 * args.size ** 2 / (2 * args.channel_uses):g}). "
-             f"{n_images} test images of `semcom.data`; embeddings through `awgn-real` at {args.snr:g} dB; LPIPS and "
+             f"{n_images} test images of `semcom.data` (manifest v{getattr(args, 'data_version', 1)}); embeddings through `awgn-real` at {args.snr:g} dB; LPIPS and "
              f"PSNR are means over {args.seeds} seeds of channel and Stage B sampling noise (the seed-to-seed std of "
              "the LPIPS mean is given: differences below it are noise). Time = wall clock per image (batch 1, median over "
              f"{args.timing_images} images after a warm-up): Stage B steps + Stage A decode (encoding excluded). "
@@ -182,6 +182,8 @@ def main(argv=None):
     p.add_argument("--timing-images", type=int, default=5)
     p.add_argument("--seeds", type=int, default=3, help="noise/sampling seeds averaged for LPIPS and PSNR")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data-version", type=int, default=1,
+                   help="semcom.data manifest version whose test split to use (BENCHMARKS.md: v1, 13 images)")
     p.add_argument("--tolerance", type=float, default=0.01)
     p.add_argument("--spread-images", type=int, default=0,
                    help="also measure predictability (pairwise LPIPS of 25 transmissions) on this many images")
@@ -213,7 +215,7 @@ def main(argv=None):
     args.model_dir = os.path.relpath(model_dir, semcom.repo_root()) if model_dir.is_absolute() else str(model_dir)
     pipe = SCSICPipeline.from_pretrained(model_dir)
     args.size = args.size or pipe.native_image_size
-    images = load_images("test", args.size)
+    images = load_images("test", args.size, version=args.data_version)
     args.embedding_shape = pipe.embedding_shape(args.size, args.size)
     args.channel_uses = int(torch.Size(args.embedding_shape).numel()) // 2
     if args.images:

@@ -75,6 +75,8 @@ def main(argv=None):
     p.add_argument("--images", type=int, default=0, help="0: all test images")
     p.add_argument("--size", type=int, default=None, help="default: the model's native size")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data-version", type=int, default=1,
+                   help="semcom.data manifest version whose test split to use (switch.json: v1, 13 images)")
     p.add_argument("--json", default=None, help="write the rows, the choice and this command here")
     p.add_argument("--apply", action="store_true", help="write the switch point into pipeline_config.json")
     args = p.parse_args(argv)
@@ -88,7 +90,7 @@ def main(argv=None):
                                else None)
     if pipe.high_snr_decoder is None:
         p.error(f"{model_dir} has no high-SNR Stage B (pipeline_config.json: high_snr_decoder; or --high-snr-decoder)")
-    images = data.load_images("test", size=args.size or pipe.native_image_size)
+    images = data.load_images("test", size=args.size or pipe.native_image_size, version=args.data_version)
     if args.images:
         images = images[:args.images]
     rows = []

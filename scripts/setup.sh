@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command set-up of gr-semcom on Debian bookworm (run as root; idempotent).
 #   1. Debian packages: GNU Radio and its CMake config (no recommends), LLVM 19 for Sionna RT, venv, Qt5 bindings,
-#      and the wallpaper and game-data packages that carry part of the photograph set.
+#      and the wallpaper and game-data packages that carry part of the photograph set (the rest of it comes from
+#      packages that scripts/prepare_data.py only downloads with `apt-get download`, ~90 MB, see data/MANIFEST.md).
 #   2. .venv on Debian's /usr/bin/python3 with Debian's gnuradio/pmt (and PyQt5) linked in,
 #      everything else from pip under scripts/constraints.txt; Sionna 2.2 installed --no-deps
 #      because it declares numpy>=2, which breaks GNU Radio's bindings.
@@ -14,7 +15,7 @@ cd "$top"
 venv="$top/.venv"
 stamp="$venv/.semcom-setup-stamp"
 inputs_hash=$(for f in scripts/setup.sh scripts/constraints.txt scripts/requirements.txt pyproject.toml \
-                scripts/convert_metric_weights.py scripts/prepare_data.py; do if [ -f "$f" ]; then cat "$f"; fi; done \
+                scripts/convert_metric_weights.py scripts/prepare_data.py data/manifest.json; do if [ -f "$f" ]; then cat "$f"; fi; done \
               | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs_hash" ] && [ "${1:-}" != "--force" ]; then
   exit 0

@@ -40,14 +40,27 @@ EVAL_CHANNELS = ("awgn", "rayleigh-block")
 TRAIN_CHANNELS = ("awgn", "rayleigh-block")
 
 # ---------------------------------------------------------------------------------------- data
-def train_crops(size: int, n: int, seed: int) -> torch.Tensor:
+def train_crops(size: int, n: int, seed: int, version=None) -> torch.Tensor:
     from semcom.data import random_crops
-    return random_crops("train", size, n, seed)
+    return random_crops("train", size, n, seed, version=version)
 
 
-def test_images(size: int) -> torch.Tensor:
+def test_images(size: int, version=None) -> torch.Tensor:
     from semcom.data import load_images
-    return load_images("test", size)
+    return load_images("test", size, version=version)
+
+
+def resolve_data_version(state: dict, requested):
+    """The semcom.data manifest version a run trains and tests on: chosen when the run starts
+    (``--data-version``, default the current manifest) and kept on resume; a run started before
+    the version was recorded was started on manifest v1."""
+    from semcom.data import MANIFEST_VERSION
+    if "data_version" not in state:
+        state["data_version"] = (requested or MANIFEST_VERSION) if state.get("step", 0) == 0 else 1
+    if requested and requested != state["data_version"]:
+        raise SystemExit(f"this run trains on manifest v{state['data_version']} of semcom.data; "
+                         f"--data-version {requested} needs a new --run-dir")
+    return state["data_version"]
 
 
 # ------------------------------------------------------------------------------- the link
@@ -118,6 +131,7 @@ def plot_loss(history, path: Path):
 
 
 def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
+    from semcom.data import list_images
     cfg = model.config
     lines = [
         "# DeepJSCC (Bourtsoulatze et al. 2019, SNR-adaptive ADJSCC variant)" if cfg.snr_adaptive
@@ -139,7 +153,9 @@ def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
         "- power normalisation: the project's `AnalogMapper` (unit average symbol power per image)",
         "",
         "## Training",
-        f"- data: {state['data']} train split, random {args.size}x{args.size} crops, "
+        f"- data: {state['data']} train split of data manifest v{state.get('data_version', 1)} "
+        f"({len(list_images('train', version=state.get('data_version', 1)))} images), "
+        f"random {args.size}x{args.size} crops, "
         f"{args.crops_per_chunk} new crops every chunk (seed {args.seed} + chunk index)",
         f"- link: AnalogMapper -> {' / '.join(TRAIN_CHANNELS)} (alternating steps) -> ZF when fading -> "
         f"AnalogDemapper; SNR uniform per example in [{args.snr_min:g}, {args.snr_max:g}] dB",
@@ -169,7 +185,7 @@ def export(model, state, args, run_dir: Path):
     model.save_pretrained(str(out), safe_serialization=True)
     write_checksums(out)
     plot_loss(state["history"], out / "loss.png")
-    images = test_images(args.size)
+    images = test_images(args.size, state.get("data_version", 1))
     if args.eval_images:
         images = images[:args.eval_images]
     print(f"evaluating on {images.shape[0]} test images ...", flush=True)
@@ -204,6 +220,9 @@ def parse_args(argv):
     p.add_argument("--snr-max", type=float, default=20.0)
     p.add_argument("--crops-per-chunk", type=int, default=4096)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data-version", type=int, default=None,
+                   help="semcom.data manifest version whose train/test splits to use (default: the "
+                        "current one for a new run; a resumed run keeps its own; v1 = 46 train images)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--ckpt-every", type=int, default=500)
     p.add_argument("--log-every", type=int, default=50)
@@ -248,6 +267,8 @@ def main(argv=None):
         print(f"training from scratch, data: {state['data']}", flush=True)
     else:
         print(f"resuming from step {state['step']} ({state['train_seconds'] / 60:.1f} min trained)", flush=True)
+    data_version = resolve_data_version(state, args.data_version)
+    print(f"data: semcom.data manifest v{data_version} train split", flush=True)
     channels = {name: get_channel(name, generator=gens["noise"]) for name in TRAIN_CHANNELS}
 
     chunk_index, crops = None, None
@@ -266,7 +287,7 @@ def main(argv=None):
         # data: chunk k holds crops_per_chunk crops of seed+k, read in order; deterministic on resume
         k, offset = divmod(step * args.batch, args.crops_per_chunk)
         if k != chunk_index:
-            crops, chunk_index = train_crops(args.size, args.crops_per_chunk, args.seed + k), k
+            crops, chunk_index = train_crops(args.size, args.crops_per_chunk, args.seed + k, data_version), k
         idx = (torch.arange(args.batch) + offset) % args.crops_per_chunk
         images = crops[idx]
         flip = torch.rand(args.batch, generator=gens["batch"]) < 0.5

@@ -66,14 +66,28 @@ def runs_root(arg=None) -> Path:
 
 
 # ---------------------------------------------------------------------------------- data
-def train_crops(size: int, n: int, seed: int, scales=None) -> torch.Tensor:
+def train_crops(size: int, n: int, seed: int, scales=None, version=None) -> torch.Tensor:
     from semcom.data import DEFAULT_SCALES, random_crops
-    return random_crops("train", size, n, seed, scales=scales or DEFAULT_SCALES).float().clamp(0, 1)
+    return random_crops("train", size, n, seed, scales=scales or DEFAULT_SCALES,
+                        version=version).float().clamp(0, 1)
 
 
-def test_images(size: int) -> torch.Tensor:
+def test_images(size: int, version=None) -> torch.Tensor:
     from semcom.data import load_images
-    return load_images("test", size).float().clamp(0, 1)
+    return load_images("test", size, version=version).float().clamp(0, 1)
+
+
+def resolve_data_version(state: dict, requested):
+    """The semcom.data manifest version a run trains and tests on: chosen when the run starts
+    (``--data-version``, default the current manifest) and kept on resume; a run started before
+    the version was recorded was started on manifest v1."""
+    from semcom.data import MANIFEST_VERSION
+    if "data_version" not in state:
+        state["data_version"] = (requested or MANIFEST_VERSION) if state.get("step", 0) == 0 else 1
+    if requested and requested != state["data_version"]:
+        raise SystemExit(f"this run trains on manifest v{state['data_version']} of semcom.data; "
+                         f"--data-version {requested} needs a new run folder")
+    return state["data_version"]
 
 
 # --------------------------------------------------------------------------------- models
@@ -136,12 +150,14 @@ def export(args, models: dict, state: dict, run_dir: Path, root: Path) -> dict:
     out.mkdir(parents=True)
     for m in models.values():
         m.eval()
-    images = test_images(args.size)
+    version = state.get("data_version", 1)
+    images = test_images(args.size, version)
     metrics = {}
     if args.stage == "stage-a":
         vq = models["vqgan"]
         with torch.no_grad():
-            h = torch.cat([stage_a.encode_latents(vq, train_crops(args.size, 256, 10_000 + i)) for i in range(2)])
+            h = torch.cat([stage_a.encode_latents(vq, train_crops(args.size, 256, 10_000 + i, version=version))
+                           for i in range(2)])
             std = float(h.std())
             vq.register_to_config(scale_factor=std)
             rec = stage_a.decode_latents(vq, stage_a.encode_latents(vq, images)).clamp(0, 1)
@@ -201,6 +217,7 @@ def _params(m) -> int:
 
 
 def write_card(out: Path, args, models, state, metrics, n_test, root):
+    from semcom.data import list_images
     lines = [f"# SC-SIC {args.stage} (gr-semcom, seed 000: Khalid et al., Stable Cascade semantic communication)",
              "",
              "Trained on CPU by `scripts/train_sc_sic.py`; load with "
@@ -212,7 +229,10 @@ def write_card(out: Path, args, models, state, metrics, n_test, root):
         role = "trained in this stage" if name in TRAINED[args.stage] else "frozen (from the parent stage)"
         lines.append(f"- `{name}`: {type(m).__name__}, {_params(m):,} parameters, {role}")
     lines += ["", "## Training", "",
-              f"- data: `semcom.data.random_crops('train', {args.size}, ...)`, {args.crops_per_chunk} new crops per "
+              f"- data: `semcom.data.random_crops('train', {args.size}, ..., version={state.get('data_version', 1)})` "
+              f"(train split of data manifest v{state.get('data_version', 1)}, "
+              f"{len(list_images('train', version=state.get('data_version', 1)))} images), "
+              f"{args.crops_per_chunk} new crops per "
               f"chunk (seed {args.seed} + chunk), batch {args.batch}",
               f"- steps: {state['step']}, wall time {state['train_seconds'] / 60:.1f} min on {state.get('threads', 1)} "
               "CPU thread(s) (shared machine)",
@@ -309,6 +329,9 @@ def parse_args(argv):
                    help="crop side as fractions of a training image's shorter side (held at 512 px longest side), "
                         "e.g. 0.5,0.75,1.0 at 256 px so that no crop is upscaled 3x; default semcom.data.DEFAULT_SCALES")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data-version", type=int, default=None,
+                   help="semcom.data manifest version whose train/test splits to use (default: the "
+                        "current one for a new run; a resumed run keeps its own; v1 = 46 train images)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: 1 if another train_ job runs, else 2)")
     p.add_argument("--ckpt-minutes", type=float, default=3.0)
     p.add_argument("--log-every", type=int, default=10)
@@ -369,6 +392,8 @@ def main(argv=None):
         if argv != state["argv"]:
             state["commands"].append(argv)
         state["argv"] = argv
+    data_version = resolve_data_version(state, args.data_version)
+    print(f"{args.stage}: data: semcom.data manifest v{data_version} train split", flush=True)
     if args.ema_decay is None and state.get("ema_decay") is not None:
         raise SystemExit(f"this run keeps a moving average of its weights (decay {state['ema_decay']:g}); "
                          f"continue it with --ema-decay {state['ema_decay']:g}")
@@ -391,7 +416,7 @@ def main(argv=None):
         k, offset = divmod(step * args.batch, args.crops_per_chunk)
         if k != chunk_index:
             crops = train_crops(args.size, args.crops_per_chunk, args.seed + 1000 * STAGES.index(args.stage) + k,
-                                args.crop_scales)
+                                args.crop_scales, data_version)
             chunk_index = k
         images = crops[(torch.arange(args.batch) + offset) % args.crops_per_chunk]
         frac = max(0, step - args.schedule_start) / max(1, args.steps - args.schedule_start)

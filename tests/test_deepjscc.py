@@ -150,9 +150,10 @@ def test_codec_errors(tmp_path):
 def test_training_resumes_exactly(tmp_path, monkeypatch):
     """Stopping after 2 steps and re-running to 4 gives the weights of one 4-step run."""
     train = _train_script()
-    monkeypatch.setattr(train, "train_crops",
-                        lambda size, n, seed: torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(seed)))
-    monkeypatch.setattr(train, "test_images", lambda size: torch.rand(2, 3, size, size))
+    versions = []
+    monkeypatch.setattr(train, "train_crops", lambda size, n, seed, version=None: versions.append(version) or
+                        torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(seed)))
+    monkeypatch.setattr(train, "test_images", lambda size, version=None: torch.rand(2, 3, size, size))
     common = ["--size", "8", "--num-down", "1", "--latent-channels", "2", "--channels", "4,4",
               "--af-hidden", "4", "--batch", "4", "--crops-per-chunk", "6", "--decay-at", "1.0",
               "--ckpt-every", "1", "--log-every", "1", "--eval-draws", "1"]
@@ -174,13 +175,19 @@ def test_training_resumes_exactly(tmp_path, monkeypatch):
     for name in ("config.json", "README.md", "loss.png"):
         assert (tmp_path / "mb" / name).is_file()
     assert "| awgn |" in (tmp_path / "mb" / "README.md").read_text()
+    # the run trains on the current data manifest, records it, and keeps it on resume
+    from semcom.data import MANIFEST_VERSION
+    assert set(versions) == {MANIFEST_VERSION} and state["data_version"] == MANIFEST_VERSION
+    assert f"train split of data manifest v{MANIFEST_VERSION}" in (tmp_path / "mb" / "README.md").read_text()
+    with pytest.raises(SystemExit, match="manifest v2 of semcom.data; --data-version 1 needs a new"):
+        train.main(common + ["--steps", "5", "--run-dir", str(tmp_path / "b"), "--no-export", "--data-version", "1"])
 
 
 # ------------------------------------------------------------------------- the shipped model
 def _test_photos(n=6, size=64):
     try:
         from semcom.data import load_images
-        return load_images("test", size)[:n]
+        return load_images("test", size, version=1)[:n]
     except (ImportError, OSError, RuntimeError):  # no image cache: photos bundled with scikit-image
         import skimage.data
         from PIL import Image

@@ -15,7 +15,7 @@ SCHEME = "jpeg2000-ldpc:channel_uses=1024,mcs=qpsk-1/2"
 
 @pytest.fixture(scope="module")
 def images():
-    return data.load_images("test", size=64)[:2]
+    return data.load_images("test", size=64, version=1)[:2]
 
 
 @pytest.fixture(scope="module")

@@ -210,7 +210,7 @@ def _channel_uses(spec, image) -> int:
 
 def table2_only(args, snrs):
     size = args.pred_size or args.size
-    images = data.load_images("test", size=size)[:args.pred_images]
+    images = data.load_images("test", size=size, version=args.data_version)[:args.pred_images]
     measure = [int(m) for m in args.measure_sizes.split(",")] if args.measure_sizes else ()
     rows = predictability_table(args.pred_schemes.split(";"), images, snrs, measure_sizes=measure)
     out = Path(args.table2_json) if args.table2_json else HERE / f"table2_{size}px.json"
@@ -230,6 +230,8 @@ def main(argv=None):
     p.add_argument("--pred-size", type=int, default=None,
                    help="image size of Table 2 (default --size; the seed measures at 512 and 1024)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data-version", type=int, default=1,
+                   help="semcom.data manifest version whose test split to use (the results here are on v1's 13)")
     p.add_argument("--no-fid", action="store_true")
     p.add_argument("--table2-only", action="store_true",
                    help="only Table 2 (at --pred-size, --pred-snrs), written to table2_<size>px.json; "
@@ -249,7 +251,8 @@ def main(argv=None):
         from semcom.codecs.sc_sic import native_image_size
         args.size = native_image_size()
     start = time.time()
-    images, names = data.load_images("test", size=args.size), data.list_images("test")
+    images = data.load_images("test", size=args.size, version=args.data_version)
+    names = data.list_images("test", version=args.data_version)
     pred_snrs = [float(s) for s in args.pred_snrs.split(",")]
     if args.table2_only:
         return table2_only(args, pred_snrs)
@@ -305,7 +308,8 @@ def main(argv=None):
     t1 = table1(args.size, scsic_shape)
     pred_specs = ["sc-sic:seed=none", f"{FINETUNED},seed=none", "sc-sic"] + ([dj_equal] if dj_equal in schemes else ["deepjscc"] if k_dj else [])
     pred_size = args.pred_size or args.size
-    pred_images = images if pred_size == args.size else data.load_images("test", size=pred_size)
+    pred_images = images if pred_size == args.size else data.load_images("test", size=pred_size,
+                                                                           version=args.data_version)
     t2 = predictability_table(pred_specs, pred_images[:args.pred_images], pred_snrs)
     (HERE / "tables.json").write_text(json.dumps({"table1": t1, "table2": t2}, indent=1))
 
