@@ -37,7 +37,6 @@ import json
 import os
 import struct
 import subprocess
-import struct
 import sys
 import tarfile
 import threading
