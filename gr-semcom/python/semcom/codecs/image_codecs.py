@@ -9,12 +9,14 @@ Two codecs, by name (:func:`get_image_codec`):
     separately (19.2 vs 17.3 dB at 0.25 bpp, 23.2 vs 20.6 dB at 0.5 bpp, 27.3 vs 24.1 dB at 1 bpp).
 ``hevc``
     HEVC intra ("HEVC intra, BPG-equivalent"): x265 through libheif/pillow-heif in constant-QP
-    mode, the QP (0..51, as BPG's ``-q``) bisected, 4:2:0 chroma, libheif's default x265 preset;
-    with *resolution adaptation* below what QP 51 reaches (``max_downscale``, default 8): the
-    encoder also codes the image at 1/2, 1/4, 1/8 of its size (Lanczos) and keeps the factor of
-    the highest PSNR, which the receiver undoes (Lanczos). ``max_downscale=1`` is plain BPG.
-    At 256x256 QP 51 costs 257-1072 bytes on the 13 test photographs, more than the 163 / 373 / 495
-    bytes that K = 2048 channel uses carry at 1 / 5 / 10 dB, so without it most images do not fit.
+    mode, the slice QP (0..51, as BPG's ``-q``; x265 ``ipratio=1``) bisected, 4:2:0 chroma,
+    libheif's default x265 preset, no wavefront parallelism; with *resolution adaptation* below
+    what QP 51 reaches (``max_downscale``, default 8): the encoder also codes the image at 1/2,
+    1/4, 1/8 of its size (Lanczos) and keeps the factor of the highest PSNR, which the receiver
+    undoes (Lanczos). ``max_downscale=1`` is plain BPG. At 256x256, QP 51 costs 141-636 bytes
+    (mean 372) on the 13 test photographs (before ``ipratio=1`` and ``wpp=0``: slice QP 48,
+    257-1072 bytes), against 163 / 373 / 495 bytes that K = 2048 channel uses carry at 1 / 5 /
+    10 dB with DiffJSCC's MCS rule: at full resolution alone many images do not fit.
 
 What is sent is the entropy-coded picture; every header the receiver can rebuild from the image
 shape and the fixed encoder settings is stripped and rebuilt from a template (an encoding of a
@@ -36,8 +38,10 @@ grey image of the same (coded) shape, cached per shape). The image shape is know
   The encoder checks that its container and NAL header equal the template byte for byte.
   Measured: 380 bytes per image at 128x128 (28 ftyp + 340 meta + 8 mdat header + 4 NAL length),
   382 at 256x256, 381 at 64x64, 416 at odd sizes (a clap box), + 2 NAL header bytes, all rebuilt.
-  Header bytes on the air: 1. The slice segment header (first-slice flag, PPS id, slice type,
-  SAO flags, slice QP delta: about 3 bytes) stays in the payload, as in BPG.
+  The parameter sets are 24 (VPS) + 42-44 (SPS) + 6 (PPS) bytes of the rebuilt hvcC box.
+  Header bytes on the air: 1. The slice segment header (first-slice flag, no-output flag, PPS id,
+  slice type, SAO flags, slice QP delta, loop-filter flag, alignment: 3 bytes, parsed at all
+  QPs and coded sizes) stays in the payload, as in BPG.
 
 :attr:`ImageCodec.overhead` gives the stripped byte count for a shape (minus the header bytes
 sent), :attr:`ImageCodec.header_bytes` the bytes of explicit header on the air.
@@ -348,6 +352,10 @@ class HEVCCodec(ImageCodec):
     min_side = 16
     header_bytes = 1
     nal_header_bytes = 2
+    # ipratio=1: the QP is the slice QP (x265's default I-frame offset codes "--qp 51" at 48, so
+    # HEVC's coarsest QP was out of reach); wpp=0: no wavefront substreams (their entry points in
+    # the slice header and per-row byte alignment cost ~10 bytes at QP 51 on 256x256).
+    x265_params = {"x265:ipratio": "1", "x265:wpp": "0"}
     _lock = threading.Lock()
 
     def __init__(self, chroma: str = "420", preset: str | None = None, max_downscale: int = 8):
@@ -385,7 +393,7 @@ class HEVCCodec(ImageCodec):
     def _file(self, image: np.ndarray, qp: int) -> bytes:
         """The HEIF file libheif writes for ``image`` (coded at its own size) at ``qp``."""
         import pillow_heif
-        params = {"x265:qp": str(int(qp)), "chroma": self.chroma}
+        params = {**self.x265_params, "x265:qp": str(int(qp)), "chroma": self.chroma}
         if self.preset:
             params["preset"] = self.preset
         buf = io.BytesIO()

@@ -318,7 +318,7 @@ class SeparationCodec(SemanticCodec):
                     failures[i] = "outage"
                     continue
             else:
-                payload, failures[i] = self._receive(message, info, i)
+                payload, failures[i] = self.receive(message, i)
                 if payload is None:
                     continue
             try:
@@ -330,8 +330,14 @@ class SeparationCodec(SemanticCodec):
         self.last_failures = failures
         return out
 
-    def _receive(self, message: Message, info: dict, i: int):
-        """(payload bytes, None) or (None, failure reason) for image ``i`` of an LDPC message."""
+    def receive(self, message: Message, i: int):
+        """(payload bytes, None) or (None, failure reason) for image ``i`` of a received LDPC
+        message: the CRC / length-field verdict, without decoding the picture."""
+        if self.link != "ldpc":
+            raise ValueError(f"{self.name}: receive() is for LDPC messages")
+        info = message.side_info[HEADER]
+        if info["failures"][i] is not None:
+            return None, info["failures"][i]
         stream = message.streams.get(f"codestream/{info['group'][i]}")
         if stream is None:
             raise ValueError(f"{self.name}: message lacks the stream codestream/{info['group'][i]}")
