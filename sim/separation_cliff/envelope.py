@@ -16,9 +16,10 @@ convention of ``semcom eval``.
 
     .venv/bin/python sim/separation_cliff/envelope.py                 # the committed numbers
     .venv/bin/python sim/separation_cliff/envelope.py --runs 4 --step 1 --out out/envelope   # quick
+    .venv/bin/python sim/separation_cliff/envelope.py --from-json sim/separation_cliff/envelope.json
 
-Writes envelope.json and the table of README.md between the ENVELOPE markers into --out
-(default: this directory).
+Writes envelope.json, envelope.png and the table of README.md between the ENVELOPE markers into
+--out (default: this directory); ``--from-json`` redraws the figure and table from a saved run.
 """
 from __future__ import annotations
 
@@ -101,12 +102,14 @@ def envelope(results: dict, snrs, runs: int) -> dict:
 def table(res: dict, report_snrs) -> str:
     snrs, margins = res["snrs"], res["margins"]
     cols = [snrs.index(s) for s in report_snrs if s in snrs]
-    head = "| rule | mean PSNR over the grid | " + " | ".join(f"{snrs[c]:g} dB" for c in cols) + " |"
-    lines = [head, "|" + "---|" * (2 + len(cols))]
+    head = ("| rule | mean PSNR over the grid | below the envelope | "
+            + " | ".join(f"{snrs[c]:g} dB" for c in cols) + " |")
+    lines = [head, "|" + "---|" * (3 + len(cols))]
 
     def row(label, r):
         cells = [f"{r['mcs'][c]}: {r['psnr'][c]:.2f} / {100 * r['delivered'][c]:.0f} %" for c in cols]
-        lines.append(f"| {label} | {r['mean_psnr']:.2f} | " + " | ".join(cells) + " |")
+        gap = res["envelope"]["mean_psnr"] - r["mean_psnr"]
+        lines.append(f"| {label} | {r['mean_psnr']:.2f} | {gap:.3f} | " + " | ".join(cells) + " |")
 
     row("envelope (best fixed MCS in hindsight)", res["envelope"])
     for m in margins:
@@ -114,6 +117,49 @@ def table(res: dict, report_snrs) -> str:
         row(f"mcs=best, margin {m:g} dB{mark}", res["best"][f"{m:g}"])
     row("mcs=adaptive (DiffJSCC ladder, 0.5 dB)", res["adaptive"])
     return "\n".join(lines)
+
+
+def plot(res: dict, path: Path) -> None:
+    """Mean PSNR vs SNR of every fixed MCS, the envelope and mcs=best at the chosen margin."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    snrs, runs = res["snrs"], res["settings"]["runs"]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, row in res["mcs"].items():
+        ax.plot(snrs, [mean_psnr(row, s, runs)[0] for s in range(len(snrs))], lw=0.6, color="0.7")
+    ax.plot(snrs, res["envelope"]["psnr"], lw=3, color="C1", alpha=0.6, label="envelope over the 20 MCSes")
+    best = res["best"][f"{res['chosen_margin']:g}"]
+    ax.plot(snrs, best["psnr"], lw=1.2, color="C0", label=f"mcs=best, margin {res['chosen_margin']:g} dB")
+    ax.plot(snrs, res["adaptive"]["psnr"], lw=1, ls="--", color="C2", label="mcs=adaptive (DiffJSCC ladder)")
+    ax.set_ylim(0, None)
+    ax.set_xlabel("SNR (dB)")
+    ax.set_ylabel("mean PSNR (dB), failures 0")
+    st = res["settings"]
+    ax.set_title(f"{st['scheme']}, {st['size']}x{st['size']}, K = {st['channel_uses']}, AWGN "
+                 f"(grey: each fixed MCS)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def report(res: dict, out: Path) -> str:
+    """The README block for a finished run (command, table, chosen margin); writes the figure."""
+    st = res["settings"]
+    plot(res, out / "envelope.png")
+    text = (f"Command (run time {st['seconds']:.0f} s on this machine):\n\n"
+            f"    .venv/bin/python sim/separation_cliff/envelope.py --scheme '{st['scheme']}' --size {st['size']} "
+            f"--channel-uses {st['channel_uses']} --snr-min {st['snr_min']:g} --snr-max {st['snr_max']:g} "
+            f"--step {st['step']:g} --runs {st['runs']} --margins={st['margins']} --seed {st['seed']}\n\n"
+            f"{len(st['images'])} {st['split']} photographs at {st['size']}x{st['size']}, K = {st['channel_uses']}, "
+            f"AWGN, {st['runs']} noise draws per image and SNR; grid {st['snr_min']:g} ... {st['snr_max']:g} dB in "
+            f"{st['step']:g} dB steps. Cells: MCS: mean PSNR (dB, failures 0) / share delivered.\n\n"
+            + table(res, [float(s) for s in st["report_snrs"].split(",")])
+            + f"\n\n**Chosen margin: {res['chosen_margin']:g} dB** (highest mean PSNR over the grid).\n\n"
+            + "![envelope](envelope.png)")
+    return text
 
 
 def write_readme(text: str, out: Path) -> None:
@@ -143,11 +189,17 @@ def main():
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=str(HERE))
+    ap.add_argument("--from-json", default=None, help="redraw figure and table from a saved envelope.json")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.from_json:
+        text = report(json.loads(Path(args.from_json).read_text()), out)
+        write_readme(text, out)
+        print(text)
+        return
     images = data.load_images(args.split, size=args.size)
     snrs = np.round(np.arange(args.snr_min, args.snr_max + 1e-9, args.step), 3).tolist()
     margins = [float(m) for m in args.margins.split(",")]
@@ -159,7 +211,8 @@ def main():
     results = {}
     for name in tqdm(LDPC_THRESHOLDS_DB, desc="MCS"):
         results[name] = sweep_mcs(spec, name, images, snrs, args.runs, gen)
-    res = {"settings": {**vars(args), "spec": spec, "images": data.list_images(args.split),
+    settings = {k: v for k, v in vars(args).items() if k not in ("out", "from_json")}
+    res = {"settings": {**settings, "spec": spec, "images": data.list_images(args.split),
                         "machine": platform.machine(), "seconds": round(time.time() - start, 1)},
            "snrs": snrs, "margins": margins, "thresholds_db": dict(LDPC_THRESHOLDS_DB), "mcs": results}
     res["envelope"] = envelope(results, snrs, args.runs)
@@ -169,16 +222,7 @@ def main():
     res["chosen_margin"] = max(margins, key=lambda m: res["best"][f"{m:g}"]["mean_psnr"])
     (out / "envelope.json").write_text(json.dumps(res, indent=1))
 
-    report = [float(s) for s in args.report_snrs.split(",")]
-    text = (f"Command (run time {res['settings']['seconds']:.0f} s on this machine):\n\n"
-            f"    .venv/bin/python sim/separation_cliff/envelope.py --scheme '{args.scheme}' --size {args.size} "
-            f"--channel-uses {k} --snr-min {args.snr_min:g} --snr-max {args.snr_max:g} --step {args.step:g} "
-            f"--runs {args.runs} --margins {args.margins} --seed {args.seed}\n\n"
-            f"{len(res['settings']['images'])} {args.split} photographs at {args.size}x{args.size}, K = {k}, AWGN, "
-            f"{args.runs} noise draws per image and SNR; grid {args.snr_min:g} ... {args.snr_max:g} dB in "
-            f"{args.step:g} dB steps. Cells: MCS: mean PSNR (dB, failures 0) / share delivered.\n\n"
-            + table(res, report)
-            + f"\n\n**Chosen margin: {res['chosen_margin']:g} dB** (highest mean PSNR over the grid).")
+    text = report(res, out)
     write_readme(text, out)
     print(text)
 
