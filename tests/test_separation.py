@@ -320,6 +320,10 @@ def test_adaptive_capacity_rate_is_log2_1_plus_snr(image_u8):
         assert 0.7 * math.log2(1 + 10 ** (snr / 10)) < r <= math.log2(1 + 10 ** (snr / 10))
     codec.decode(msg, CSI.from_snr(torch.tensor([5.0, 15.0]), 2))
     assert codec.last_failures == [None, None]
+    # the bound is the same for mcs=best (ideal link adaptation either way)
+    best = get_codec("bpg-capacity:mcs=best", channel_uses=k)
+    assert best.encode(as_tensor(image_u8, 2), CSI.from_snr(torch.tensor([5.0, 15.0]), 2)) \
+        .side_info["separation"]["rate"] == rates
 
 
 def test_bad_options_are_rejected():
@@ -331,3 +335,5 @@ def test_bad_options_are_rejected():
         get_codec("bpg-ldpc", mcs="nonsense")
     with pytest.raises(ValueError):
         get_image_codec("webp")
+    with pytest.raises(ValueError, match="max_downscale"):
+        get_codec("jpeg2000-ldpc", max_downscale=2)
