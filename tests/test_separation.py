@@ -206,6 +206,18 @@ def test_round_trip_at_high_snr_equals_the_image_codecs_own_decode(scheme, image
     assert np.array_equal(got[0], expected) and np.array_equal(got[1], expected)
 
 
+def test_a_codestream_the_decoder_rejects_is_a_counted_failure_not_an_exception(image_u8):
+    codec = get_codec("bpg-ldpc", channel_uses=2048, mcs="qpsk-1/2")
+    msg = codec.encode(as_tensor(image_u8, 2))
+    width = msg.side_info["separation"]["length_bits"][0]
+    (stream,) = msg.streams.values()
+    stream.data[0, width:width + 8] = torch.tensor([1.0, 0, 0, 0, 0, 0, 0, 0])  # header byte 0x80
+    out = codec.decode(msg)  # loopback: no CRC verdict, so the image decoder sees the bad header
+    assert codec.last_failures[0].startswith("decode: hevc: header byte 0x80")
+    assert codec.last_failures[1] is None
+    assert torch.all(out[0] == 0.5) and not torch.all(out[1] == 0.5)
+
+
 def test_failures_give_grey_images_and_are_flagged_per_image(image_u8):
     codec = get_codec("jpeg2000-ldpc", channel_uses=1024, mcs="qpsk-1/2")
     msg = codec.encode(as_tensor(image_u8, 2))
