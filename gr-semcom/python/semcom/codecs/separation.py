@@ -27,13 +27,23 @@ Options (``get_codec("jpeg2000-ldpc:channel_uses=4096,mcs=qpsk-1/2")``):
 ``mcs`` (default ``"adaptive"``)
     LDPC variants: ``"adaptive"`` = DiffJSCC's rule, the highest-rate MCS of
     :data:`ADAPTIVE_LADDER` whose required SNR (:data:`LDPC_THRESHOLDS_DB`, the measured 10 % BLER
-    point, plus ``margin_db``) is at most the SNR in the CSI (the lowest MCS below that); or a
-    fixed MCS name (``"qpsk-1/2"``, ``"ht3"``, ...). Capacity variants: ``"adaptive"`` = rate
+    point, plus ``margin_db``) is at most the SNR in the CSI (the lowest MCS below that);
+    ``"best"`` = the separation baseline at its best (:func:`best_mcs`): of *every* coded MCS of
+    the MCS table (20, BPSK ... 256-QAM at rates 1/2 ... 5/6), the one that carries the most
+    message bits in ``K`` channel uses among those whose threshold + ``margin_db`` is at most the
+    SNR in the CSI (default margin :data:`BEST_MARGIN_DB`, the one that maximised the mean PSNR of
+    this rule on the test photographs, ``sim/separation_cliff/envelope.py``); or a fixed MCS name
+    (``"qpsk-1/2"``, ``"ht3"``, ...). Capacity variants: ``"adaptive"`` and ``"best"`` = rate
     ``log2(1 + SNR)`` at the CSI's SNR (ideal link adaptation; outages only from fading), a fixed
     MCS = that MCS's spectral efficiency (the same rate as the LDPC variant, for cliff plots).
     Adaptive MCS needs ``csi`` at ``encode``; a batch with mixed SNRs is grouped by MCS, one digital
     stream ``codestream/<mcs>`` per group (rows of other groups are zero padding with length 0).
-``margin_db`` (default 0.5), ``codeword_bits`` (default 1944).
+``margin_db`` (default 0.5 for ``"adaptive"``, :data:`BEST_MARGIN_DB` for ``"best"``),
+``codeword_bits`` (default 1944).
+``max_downscale`` (``bpg-*`` only, default 8)
+    Resolution adaptation of the HEVC codec (:class:`~semcom.codecs.image_codecs.HEVCCodec`):
+    below what QP 51 reaches the image is coded at 1/2 ... 1/max_downscale of its size; 1 = plain
+    BPG (every image at full resolution; ``"budget"`` failures when QP 51 does not fit).
 
 Signalling that a real system sends on a control channel (the MCS of each image, which the
 receiver also derives from the stream it sits in) and the encoder-side failures (``"budget"``:
@@ -61,11 +71,15 @@ from .base import SemanticCodec
 from .image_codecs import CodestreamError, get_image_codec
 
 __all__ = ["SeparationCodec", "jpeg2000_ldpc", "bpg_ldpc", "jpeg2000_capacity", "bpg_capacity",
-           "ADAPTIVE_LADDER", "LDPC_THRESHOLDS_DB", "adaptive_mcs", "max_message_bits",
-           "DEFAULT_CHANNEL_USES", "DEFAULT_MARGIN_DB", "GREY"]
+           "ADAPTIVE_LADDER", "LDPC_THRESHOLDS_DB", "adaptive_mcs", "best_mcs", "max_message_bits",
+           "DEFAULT_CHANNEL_USES", "DEFAULT_MARGIN_DB", "BEST_MARGIN_DB", "GREY"]
 
 DEFAULT_CHANNEL_USES = 4096
 DEFAULT_MARGIN_DB = 0.5
+# Margin of mcs="best": the one of the highest mean PSNR of the rule over -2...24 dB (bpg-ldpc, 13
+# test photographs at 256x256, K = 2048, AWGN; 0.017 dB below the envelope over the MCS table),
+# measured by sim/separation_cliff/envelope.py (README and envelope.json there).
+BEST_MARGIN_DB = 0.5
 GREY = 0.5
 
 # The 802.11n HT ladder plus BPSK-2/3 (DiffJSCC's low-SNR choice).
@@ -74,10 +88,13 @@ ADAPTIVE_LADDER = ["bpsk-1/2", "bpsk-2/3", "qpsk-1/2", "qpsk-3/4", "16qam-1/2", 
 
 # SNR (dB) of 10 % block error rate over complex AWGN for full 1944-bit blocks, the project's fast
 # layered min-sum decoder, 20 iterations, 300 blocks a point, log-interpolated between 0.25 dB
-# steps. Measured by sim/separation_cliff/thresholds.py (results in thresholds.json there).
+# steps, for every coded MCS of the table. Measured by sim/separation_cliff/thresholds.py
+# (results in thresholds.json there).
 LDPC_THRESHOLDS_DB = {
-    "bpsk-1/2": -1.67, "bpsk-2/3": 0.18, "qpsk-1/2": 1.30, "qpsk-3/4": 4.25, "16qam-1/2": 6.75,
-    "16qam-3/4": 10.37, "64qam-2/3": 13.94, "64qam-3/4": 15.64, "64qam-5/6": 17.21,
+    "bpsk-1/2": -1.67, "bpsk-2/3": 0.18, "bpsk-3/4": 1.26, "bpsk-5/6": 2.32, "qpsk-1/2": 1.30,
+    "qpsk-2/3": 3.18, "qpsk-3/4": 4.25, "qpsk-5/6": 5.33, "16qam-1/2": 6.75, "16qam-2/3": 9.02,
+    "16qam-3/4": 10.37, "16qam-5/6": 11.68, "64qam-1/2": 11.12, "64qam-2/3": 13.94, "64qam-3/4": 15.64,
+    "64qam-5/6": 17.21, "256qam-1/2": 15.27, "256qam-2/3": 18.80, "256qam-3/4": 20.72, "256qam-5/6": 22.55,
 }
 
 HEADER = "separation"
@@ -93,6 +110,21 @@ def adaptive_mcs(snr_db: float, margin_db: float = DEFAULT_MARGIN_DB) -> MCS:
         if LDPC_THRESHOLDS_DB[name] + margin_db <= snr_db:
             best = name if get_mcs(name).spectral_efficiency > get_mcs(best).spectral_efficiency else best
     return get_mcs(best)
+
+
+def best_mcs(snr_db: float, channel_uses: int, margin_db: float = BEST_MARGIN_DB,
+             codeword_bits: int = DEFAULT_CODEWORD_BITS) -> MCS:
+    """The MCS of :data:`LDPC_THRESHOLDS_DB` (every coded MCS of the table) that carries the most
+    message bits in ``channel_uses`` complex symbols (:func:`max_message_bits`, so CRC and block
+    quantisation count) among those with threshold + ``margin_db`` <= ``snr_db``; ties go to the
+    lower threshold. When none qualifies: the MCS of the lowest threshold."""
+    if not math.isfinite(float(snr_db)):
+        raise ValueError(f"MCS selection needs a finite SNR, got {snr_db}")
+    ok = [m for m, thr in LDPC_THRESHOLDS_DB.items() if thr + margin_db <= snr_db]
+    if not ok:
+        return get_mcs(min(LDPC_THRESHOLDS_DB, key=LDPC_THRESHOLDS_DB.get))
+    key = lambda m: (max_message_bits(channel_uses, m, codeword_bits), -LDPC_THRESHOLDS_DB[m])
+    return get_mcs(max(ok, key=key))
 
 
 def max_message_bits(channel_uses: int, mcs, codeword_bits: int = DEFAULT_CODEWORD_BITS) -> int:
@@ -137,12 +169,18 @@ class SeparationCodec(SemanticCodec):
 
     def __init__(self, image_codec: str = "jpeg2000", link: str = "ldpc",
                  channel_uses: int = DEFAULT_CHANNEL_USES, cbr: Optional[float] = None,
-                 mcs="adaptive", margin_db: float = DEFAULT_MARGIN_DB,
-                 codeword_bits: int = DEFAULT_CODEWORD_BITS, cache_size: int = 256):
+                 mcs="adaptive", margin_db: Optional[float] = None,
+                 codeword_bits: int = DEFAULT_CODEWORD_BITS, cache_size: int = 256,
+                 max_downscale: Optional[int] = None):
         super().__init__()
         if link not in ("ldpc", "capacity"):
             raise ValueError(f"link must be 'ldpc' or 'capacity', not {link!r}")
-        self.codec = get_image_codec(image_codec)
+        options = {}
+        if max_downscale is not None:
+            if image_codec not in ("hevc", "bpg"):
+                raise ValueError(f"max_downscale is an option of the HEVC codec, not of {image_codec}")
+            options["max_downscale"] = max_downscale
+        self.codec = get_image_codec(image_codec, **options)
         self.link = link
         if cbr is None and (not isinstance(channel_uses, (int, np.integer)) or channel_uses < 1):
             raise ValueError(f"channel_uses must be a positive integer, got {channel_uses!r}")
@@ -150,18 +188,24 @@ class SeparationCodec(SemanticCodec):
             raise ValueError(f"cbr must be positive, got {cbr!r}")
         self.channel_uses = int(channel_uses)
         self.cbr = None if cbr is None else float(cbr)
-        self.adaptive = isinstance(mcs, str) and mcs.lower() == "adaptive"
+        rule = mcs.lower() if isinstance(mcs, str) and mcs.lower() in ("adaptive", "best") else None
+        self.rule = rule
+        self.adaptive = rule is not None
         self.mcs = None if self.adaptive else get_mcs(mcs)
         if self.mcs is not None and not self.mcs.coded and link == "ldpc":
             raise ValueError(f"{self.mcs} is uncoded: the separation baseline needs a CRC + LDPC MCS")
+        if margin_db is None:
+            margin_db = BEST_MARGIN_DB if rule == "best" else DEFAULT_MARGIN_DB
         self.margin_db = float(margin_db)
         self.codeword_bits = int(codeword_bits)
-        pretty = {"jpeg2000": "JPEG2000", "hevc": "BPG(HEVC intra)", "bpg": "BPG(HEVC intra)"}
+        bpg = "BPG(HEVC intra" + (")" if getattr(self.codec, "max_downscale", 1) == 1
+                                  else f", downscale <= {self.codec.max_downscale})")
+        pretty = {"jpeg2000": "JPEG2000", "hevc": bpg, "bpg": bpg}
         self.name = f"{'jpeg2000' if self.codec.name == 'jpeg2000' else 'bpg'}-{link}"
         self.description = (f"{pretty[image_codec]} + "
                             + ("CRC/5G-LDPC/QAM" if link == "ldpc" else "ideal capacity-achieving code")
                             + f", K={self.cbr and f'cbr {self.cbr}' or self.channel_uses}, "
-                            + f"MCS {'adaptive' if self.adaptive else self.mcs}")
+                            + f"MCS {self.rule or self.mcs}")
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = int(cache_size)
 
@@ -172,22 +216,25 @@ class SeparationCodec(SemanticCodec):
             return self.channel_uses
         return max(1, round(self.cbr * math.prod(image_shape)))
 
-    def mcs_for(self, snr_db: Optional[float]) -> MCS:
-        """The MCS (LDPC) or the MCS whose rate is used (capacity, fixed MCS) for one image."""
+    def mcs_for(self, snr_db: Optional[float], k: int = DEFAULT_CHANNEL_USES) -> MCS:
+        """The MCS (LDPC) or the MCS whose rate is used (capacity, fixed MCS) for one image of
+        ``k`` channel uses at the SNR the transmitter is told."""
         if not self.adaptive:
             return self.mcs
         if snr_db is None:
-            raise ValueError(f"{self.name} with mcs='adaptive' needs a CSI with snr_db at encode()")
+            raise ValueError(f"{self.name} with mcs={self.rule!r} needs a CSI with snr_db at encode()")
+        if self.rule == "best":
+            return best_mcs(float(snr_db), k, self.margin_db, self.codeword_bits)
         return adaptive_mcs(float(snr_db), self.margin_db)
 
     def max_bits(self, k: int, snr_db: Optional[float]) -> tuple:
         """(message bits that fit in K uses, MCS name or rate label) for one image."""
         if self.link == "ldpc":
-            mcs = self.mcs_for(snr_db)
+            mcs = self.mcs_for(snr_db, k)
             return max_message_bits(k, mcs, self.codeword_bits), mcs.name
         if self.adaptive:
             if snr_db is None:
-                raise ValueError(f"{self.name} with mcs='adaptive' needs a CSI with snr_db at encode()")
+                raise ValueError(f"{self.name} with mcs={self.rule!r} needs a CSI with snr_db at encode()")
             rate = math.log2(1.0 + 10.0 ** (float(snr_db) / 10.0))
             return int(math.floor(k * rate + 1e-9)), "capacity"
         return int(math.floor(k * self.mcs.spectral_efficiency + 1e-9)), self.mcs.name
@@ -299,7 +346,7 @@ class SeparationCodec(SemanticCodec):
                     failures[i] = "outage"
                     continue
             else:
-                payload, failures[i] = self._receive(message, info, i)
+                payload, failures[i] = self.receive(message, i)
                 if payload is None:
                     continue
             try:
@@ -311,8 +358,14 @@ class SeparationCodec(SemanticCodec):
         self.last_failures = failures
         return out
 
-    def _receive(self, message: Message, info: dict, i: int):
-        """(payload bytes, None) or (None, failure reason) for image ``i`` of an LDPC message."""
+    def receive(self, message: Message, i: int):
+        """(payload bytes, None) or (None, failure reason) for image ``i`` of a received LDPC
+        message: the CRC / length-field verdict, without decoding the picture."""
+        if self.link != "ldpc":
+            raise ValueError(f"{self.name}: receive() is for LDPC messages")
+        info = message.side_info[HEADER]
+        if info["failures"][i] is not None:
+            return None, info["failures"][i]
         stream = message.streams.get(f"codestream/{info['group'][i]}")
         if stream is None:
             raise ValueError(f"{self.name}: message lacks the stream codestream/{info['group'][i]}")
