@@ -4,7 +4,7 @@ from .base import (SemanticCodec, check_spec, codec_names, encoder_options, get_
 
 # The schemes. Each entry is imported only when asked for. The third argument lists the options
 # only the encoder uses: a receiver ignores them in a frame header (semcom.ota.ReceiverPolicy).
-_SEPARATION_TX = ("channel_uses", "cbr", "mcs", "margin_db")
+_SEPARATION_TX = ("channel_uses", "cbr", "mcs", "margin_db", "max_downscale")
 register_codec("jpeg2000-ldpc", "semcom.codecs.separation:jpeg2000_ldpc", _SEPARATION_TX)
 register_codec("bpg-ldpc", "semcom.codecs.separation:bpg_ldpc", _SEPARATION_TX)
 register_codec("jpeg2000-capacity", "semcom.codecs.separation:jpeg2000_capacity", _SEPARATION_TX)

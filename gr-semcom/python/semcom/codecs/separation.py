@@ -363,7 +363,7 @@ class SeparationCodec(SemanticCodec):
         message: the CRC / length-field verdict, without decoding the picture."""
         if self.link != "ldpc":
             raise ValueError(f"{self.name}: receive() is for LDPC messages")
-        info = message.side_info[HEADER]
+        info = self._checked_info(message)
         if info["failures"][i] is not None:
             return None, info["failures"][i]
         stream = message.streams.get(f"codestream/{info['group'][i]}")
