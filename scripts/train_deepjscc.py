@@ -1,5 +1,8 @@
 #!/usr/bin/env python
-"""Train DeepJSCC (Bourtsoulatze 2019, optionally SNR-adaptive) through the project's own blocks.
+"""Train a deep JSCC through the project's own blocks: ``--arch deepjscc`` (Bourtsoulatze 2019,
+optionally with ADJSCC's SNR-adaptive modules) or ``--arch yang-kim`` (the SNR-adaptive CNN JSCC of
+Yang and Kim, DiffJSCC's first stage and the full-strength baseline; CSI modulations, a few
+million parameters).
 
 Every step runs, differentiably: encoder -> ``AnalogMapper`` (unit power) -> channel
 (``get_channel("awgn")`` and ``get_channel("rayleigh-block")`` on alternate steps) -> ``zf_equalize``
@@ -16,6 +19,9 @@ Example (the shipped model)::
 
     nohup .venv/bin/python scripts/train_deepjscc.py --size 64 --num-down 2 --latent-channels 4 \\
         --snr-adaptive --batch 32 --steps 11000 --max-minutes 35 > runs/deepjscc.log 2>&1 &
+
+``--init-from FOLDER`` starts a new run from an exported model's weights wherever the shapes match
+(e.g. another bandwidth ratio of the same architecture: only the latent projections differ).
 """
 from __future__ import annotations
 
@@ -73,15 +79,19 @@ def psnr(reference: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
 def link(model, images, snr_db, channel):
     """Differentiable pass through the project's blocks; returns the reconstruction."""
     from semcom.codecs.deepjscc import decoder_snr_db
+    from semcom.models.snr_jscc import SNRAdaptiveJSCC
     from semcom.phy import AnalogDemapper, AnalogMapper, zf_equalize
 
-    snr_in = snr_db if model.config.snr_adaptive else None
+    yang_kim = isinstance(model, SNRAdaptiveJSCC)
+    snr_in = snr_db if yang_kim or model.config.snr_adaptive else None
     z = model.encode(images, snr_in)
     x, scale = AnalogMapper()(z)
     y, csi = channel(x, snr_db)
     if channel.fading:
         y, _ = zf_equalize(y, csi.gain, csi.noise_var)
     z_hat = AnalogDemapper()(y, scale, tuple(z.shape[1:]))
+    if yang_kim:
+        return model.decode(z_hat, snr_db, csi.gain if channel.fading else None)
     return model.decode(z_hat, decoder_snr_db(csi) if model.config.snr_adaptive else None)
 
 
@@ -130,10 +140,28 @@ def plot_loss(history, path: Path):
     plt.close(fig)
 
 
-def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
-    from semcom.data import list_images
+def _architecture(model) -> list:
+    from semcom.models.snr_jscc import SNRAdaptiveJSCC
     cfg = model.config
-    lines = [
+    params = sum(p.numel() for p in model.parameters())
+    if isinstance(model, SNRAdaptiveJSCC):
+        return [
+            "# SNR-adaptive CNN deep JSCC (Yang and Kim, ICASSP 2022; DiffJSCC's first stage)",
+            "",
+            "Trained by `scripts/train_deepjscc.py --arch yang-kim` of gr-semcom; load with the codec "
+            f"`semcom.codecs.get_codec(\"deepjscc:model_dir=<this folder>\")` or "
+            "`semcom.models.loading.load_component(SNRAdaptiveJSCC, folder, ...)`.",
+            "",
+            "## Architecture (`semcom.models.snr_jscc.SNRAdaptiveJSCC`)",
+            f"- encoder: 7x7 stem ({cfg.base_channels} channels), D={cfg.num_down} stride-2 3x3 convolutions "
+            f"(doubling, capped at {cfg.max_channels}), {cfg.num_enc_blocks} residual blocks each followed by a CSI "
+            f"modulation (squeeze-excitation with the SNR: gate and offset per channel), 3x3 projection to "
+            f"C={cfg.latent_channels}; group norm, ReLU",
+            f"- decoder: 3x3 conv from C, {cfg.num_dec_blocks} residual blocks with CSI modulations (SNR, Re h, Im h), "
+            "D transposed stride-2 convolutions, 5x5 output conv, sigmoid",
+            f"- rho = C / (3 * 2^(2D+1)) = 1/{1 / model.cbr():.0f}; {params / 1e6:.2f} M parameters",
+            "- power normalisation: the project's `AnalogMapper` (unit average symbol power per image)"]
+    return [
         "# DeepJSCC (Bourtsoulatze et al. 2019, SNR-adaptive ADJSCC variant)" if cfg.snr_adaptive
         else "# DeepJSCC (Bourtsoulatze et al. 2019)",
         "",
@@ -148,9 +176,13 @@ def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
         f"- SNR-adaptive: {bool(cfg.snr_adaptive)} (ADJSCC attention feature modules after every hidden "
         f"stage, MLP hidden width {cfg.af_hidden}); encoder gets the average SNR, decoder the SNR after "
         "zero forcing (`semcom.codecs.deepjscc.decoder_snr_db`)",
-        f"- CBR = c / (6 * 4^D) = {model.cbr():.5f} (1/{1 / model.cbr():.0f}); "
-        f"{sum(p.numel() for p in model.parameters())} parameters",
-        "- power normalisation: the project's `AnalogMapper` (unit average symbol power per image)",
+        f"- CBR = c / (6 * 4^D) = {model.cbr():.5f} (1/{1 / model.cbr():.0f}); {params} parameters",
+        "- power normalisation: the project's `AnalogMapper` (unit average symbol power per image)"]
+
+
+def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
+    from semcom.data import list_images
+    lines = _architecture(model) + [
         "",
         "## Training",
         f"- data: {state['data']} train split of data manifest v{state.get('data_version', 1)} "
@@ -166,7 +198,8 @@ def write_card(out: Path, model, state: dict, metrics: dict, args, n_test: int):
         "",
         "![training loss](loss.png)",
         "",
-        f"## Test PSNR [dB] ({n_test} images of the {state['data']} test split, {args.size}x{args.size}, "
+        f"## Test PSNR [dB] ({n_test} images of the {state['data']} test split, "
+        f"{args.eval_size or args.size}x{args.eval_size or args.size}, "
         f"through `send_message`, ZF, mean over {args.eval_draws} noise/fading draws)",
         "",
         "| channel | " + " | ".join(f"{s:g} dB" for s in EVAL_SNRS) + " |",
@@ -185,7 +218,7 @@ def export(model, state, args, run_dir: Path):
     model.save_pretrained(str(out), safe_serialization=True)
     write_checksums(out)
     plot_loss(state["history"], out / "loss.png")
-    images = test_images(args.size, state.get("data_version", 1))
+    images = test_images(args.eval_size or args.size, state.get("data_version", 1))
     if args.eval_images:
         images = images[:args.eval_images]
     print(f"evaluating on {images.shape[0]} test images ...", flush=True)
@@ -199,15 +232,46 @@ def export(model, state, args, run_dir: Path):
 
 
 # ----------------------------------------------------------------------------------- main
+def build_model(args):
+    from semcom.models.deepjscc import DeepJSCC
+    from semcom.models.snr_jscc import SNRAdaptiveJSCC
+    if args.arch == "yang-kim":
+        return SNRAdaptiveJSCC(latent_channels=args.latent_channels, num_down=args.num_down,
+                               base_channels=args.base_channels, max_channels=args.max_channels,
+                               num_enc_blocks=args.enc_blocks, num_dec_blocks=args.dec_blocks)
+    return DeepJSCC(latent_channels=args.latent_channels, num_down=args.num_down,
+                    channels=[int(c) for c in args.channels.split(",")], snr_adaptive=args.snr_adaptive,
+                    af_hidden=args.af_hidden)
+
+
+def init_from(model, folder) -> str:
+    """Copy the tensors of an exported model of the same class whose shapes match; returns a
+    summary (copied / skipped)."""
+    from semcom.models.loading import load_component
+    source = load_component(type(model), folder, "--init-from model").state_dict()
+    own = model.state_dict()
+    same = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(same, strict=False)
+    skipped = sorted(set(own) - set(same))
+    return f"{len(same)} tensors copied, {len(skipped)} kept at initialisation ({', '.join(skipped[:6])})"
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--arch", choices=["deepjscc", "yang-kim"], default="deepjscc")
     p.add_argument("--size", type=int, default=64, help="training crop size")
     p.add_argument("--num-down", type=int, default=2, help="D, stride-2 stages")
     p.add_argument("--latent-channels", type=int, default=4, help="c, latent channels")
-    p.add_argument("--channels", type=str, default="16,32,32,32", help="hidden encoder channels")
-    p.add_argument("--snr-adaptive", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--af-hidden", type=int, default=16)
+    p.add_argument("--channels", type=str, default="16,32,32,32", help="hidden encoder channels (deepjscc)")
+    p.add_argument("--snr-adaptive", action=argparse.BooleanOptionalAction, default=True, help="(deepjscc)")
+    p.add_argument("--af-hidden", type=int, default=16, help="(deepjscc)")
+    p.add_argument("--base-channels", type=int, default=32, help="(yang-kim) stem channels")
+    p.add_argument("--max-channels", type=int, default=192, help="(yang-kim) cap of the channel doubling")
+    p.add_argument("--enc-blocks", type=int, default=2, help="(yang-kim) encoder residual blocks")
+    p.add_argument("--dec-blocks", type=int, default=2, help="(yang-kim) decoder residual blocks")
+    p.add_argument("--init-from", type=str, default=None,
+                   help="exported model folder whose weights start a new run where the shapes match")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=10000, help="total training steps")
     p.add_argument("--max-minutes", type=float, default=None,
@@ -229,6 +293,7 @@ def parse_args(argv):
     p.add_argument("--run-dir", type=str, default="runs/deepjscc")
     p.add_argument("--out", type=str, default=None, help="export folder (default models_dir()/deepjscc)")
     p.add_argument("--eval-draws", type=int, default=4)
+    p.add_argument("--eval-size", type=int, default=0, help="test image size (0: --size)")
     p.add_argument("--eval-images", type=int, default=0, help="0: all test images")
     p.add_argument("--no-export", action="store_true")
     args = p.parse_args(argv)
@@ -249,14 +314,11 @@ def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     from semcom.channels import get_channel
-    from semcom.models.deepjscc import DeepJSCC
 
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
-    model = DeepJSCC(latent_channels=args.latent_channels, num_down=args.num_down,
-                     channels=[int(c) for c in args.channels.split(",")], snr_adaptive=args.snr_adaptive,
-                     af_hidden=args.af_hidden)
+    model = build_model(args)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     gens = {"noise": torch.Generator().manual_seed(args.seed + 1),
             "batch": torch.Generator().manual_seed(args.seed + 2)}
@@ -264,7 +326,11 @@ def main(argv=None):
     if state is None:
         state = {"step": 0, "train_seconds": 0.0, "history": [], "data": "semcom.data",
                  "argv": argv, "threads": args.threads}
-        print(f"training from scratch, data: {state['data']}", flush=True)
+        if args.init_from:
+            state["init_from"] = init_from(model, args.init_from)
+            print(f"starting from {args.init_from}: {state['init_from']}", flush=True)
+        else:
+            print(f"training from scratch, data: {state['data']}", flush=True)
     else:
         print(f"resuming from step {state['step']} ({state['train_seconds'] / 60:.1f} min trained)", flush=True)
     data_version = resolve_data_version(state, args.data_version)

@@ -1,10 +1,14 @@
-"""DeepJSCC (Bourtsoulatze et al. 2019; SNR-adaptive ADJSCC variant) as a :class:`SemanticCodec`.
+"""Deep JSCC as a :class:`SemanticCodec`: Bourtsoulatze et al. 2019 (with the SNR-adaptive
+ADJSCC variant, :class:`semcom.models.deepjscc.DeepJSCC`) or Yang and Kim's SNR-adaptive CNN JSCC
+(:class:`semcom.models.snr_jscc.SNRAdaptiveJSCC`, DiffJSCC's first stage), whichever class the
+model folder's ``config.json`` names.
 
-The latent of :class:`semcom.models.deepjscc.DeepJSCC` is sent as one analog stream ``"z"``;
-the transport's :class:`~semcom.phy.AnalogMapper` normalises its power. An SNR-adaptive model takes
-the SNR from the CSI on both sides: the transmitter uses ``csi.snr_db`` (the average SNR: it does
-not know the fading gain), the receiver uses :func:`decoder_snr_db`, the SNR of what it actually
-received after zero forcing (``csi.snr_db + 10 log10 |h|^2`` for block fading).
+The latent is sent as one analog stream ``"z"``; the transport's :class:`~semcom.phy.AnalogMapper`
+normalises its power. The transmitter tells the encoder ``csi.snr_db`` (the average SNR: it does
+not know the fading gain). The receiver tells the decoder what it has after zero forcing: the
+ADJSCC model gets :func:`decoder_snr_db` (``csi.snr_db + 10 log10 |h|^2`` for block fading), the
+Yang-Kim model the average SNR and the gain h itself (one per image; h = 1 when the link
+equalised already, as the over-the-air receiver does).
 """
 from __future__ import annotations
 
@@ -43,23 +47,33 @@ class DeepJSCCCodec(SemanticCodec):
     def __init__(self, model_dir=None, device: str = "cpu"):
         super().__init__()
         from ..models.deepjscc import DeepJSCC
-        from ..models.loading import load_component
+        from ..models.loading import load_component, read_json
+        from ..models.snr_jscc import SNRAdaptiveJSCC
 
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         if not (self.model_dir / "config.json").is_file():
             raise FileNotFoundError(
                 f"no DeepJSCC model in {self.model_dir} (config.json missing); train and export one "
                 f"with `python {TRAIN_SCRIPT} --out {self.model_dir}` or point model_dir at one")
+        classes = {cls.__name__: cls for cls in (DeepJSCC, SNRAdaptiveJSCC)}
+        name = read_json(self.model_dir / "config.json", "DeepJSCC config").get("_class_name", "DeepJSCC")
+        if name not in classes:
+            raise ValueError(f"{self.model_dir / 'config.json'} is a {name!r}, not one of {sorted(classes)}")
         self.device = torch.device(device)
-        self.model = load_component(DeepJSCC, self.model_dir, "DeepJSCC model").to(self.device)
+        self.model = load_component(classes[name], self.model_dir, "DeepJSCC model").to(self.device)
+        self.yang_kim = isinstance(self.model, SNRAdaptiveJSCC)
         cfg = self.model.config
-        kind = "SNR-adaptive" if cfg.snr_adaptive else "fixed-SNR"
-        self.description = (f"DeepJSCC {kind}, c={cfg.latent_channels}, D={cfg.num_down}, "
-                            f"CBR={self.model.cbr():.4g}")
+        if self.yang_kim:
+            self.description = (f"SNR-adaptive CNN JSCC (Yang-Kim), C={cfg.latent_channels}, D={cfg.num_down}, "
+                                f"rho=1/{1 / self.model.cbr():.0f}")
+        else:
+            kind = "SNR-adaptive" if cfg.snr_adaptive else "fixed-SNR"
+            self.description = (f"DeepJSCC {kind}, c={cfg.latent_channels}, D={cfg.num_down}, "
+                                f"CBR={self.model.cbr():.4g}")
 
     @property
     def snr_adaptive(self) -> bool:
-        return bool(self.model.config.snr_adaptive)
+        return self.yang_kim or bool(self.model.config.snr_adaptive)
 
     def cbr(self) -> float:
         return self.model.cbr()
@@ -90,10 +104,22 @@ class DeepJSCCCodec(SemanticCodec):
             raise ValueError(f"stream 'z' has shape {tuple(z.shape[1:])}, expected {expected} for "
                              f"images {tuple(message.image_shape)}")
         z = torch.nan_to_num(z.float(), nan=0.0, posinf=0.0, neginf=0.0)
-        snr = self._snr(decoder_snr_db(csi), z.shape[0])
-        images = self.model.decode(z.to(self.device), snr).float().cpu().clamp(0, 1)
+        if self.yang_kim:
+            snr = self._snr(None if csi is None else csi.snr_db, z.shape[0])
+            images = self.model.decode(z.to(self.device), snr, _block_gain(csi, z.shape[0]))
+        else:
+            images = self.model.decode(z.to(self.device), self._snr(decoder_snr_db(csi), z.shape[0]))
+        images = images.float().cpu().clamp(0, 1)
         self.last_failures = [None] * images.shape[0]
         return images
+
+
+def _block_gain(csi: Optional[CSI], batch: int):
+    """The one fading gain per image the receiver zero-forced with (None: AWGN, per-symbol
+    gains, or a link that equalised already and passes h = 1)."""
+    if csi is None or csi.gain is None or csi.equalized or csi.gain.dim() != 1 or csi.gain.numel() != batch:
+        return None
+    return csi.gain
 
 
 __all__ = ["DeepJSCCCodec", "decoder_snr_db", "default_model_dir"]
