@@ -137,7 +137,8 @@ def _accepts(header) -> str:
 
 header_cases = st.one_of(
     st.tuples(st.just("raw"), st.binary(max_size=1100)),
-    st.tuples(st.just("packed"), headers, st.lists(st.integers(0, 10 ** 6), max_size=4), st.booleans()))
+    st.tuples(st.just("packed"), st.one_of(headers, plausible_headers), st.lists(st.integers(0, 10 ** 6), max_size=4),
+              st.booleans()))
 
 
 def check_header(case) -> str:
@@ -201,6 +202,9 @@ def _shared(name):
         elif name == "digital_rx":
             from semcom.gr.digital_rx import digital_rx
             _SHARED[name] = digital_rx(mcs="qpsk-1/2")
+        elif name == "digital_tx":
+            from semcom.gr.digital_tx import digital_tx
+            _SHARED[name] = digital_tx(mcs="qpsk-1/2")
         elif name == "analog_demapper":
             from semcom.gr.analog_demapper import analog_demapper
             _SHARED[name] = analog_demapper(equalizer="mmse")
@@ -339,7 +343,10 @@ metas = st.dictionaries(st.one_of(st.sampled_from(["num_bits", "noise_var", "snr
                                                    "equalized"]), st.text(max_size=6)), meta_values, max_size=6)
 message_cases = st.one_of(
     st.tuples(st.just("zmq"), st.one_of(st.binary(max_size=200_000), st.integers(0, 64).map(lambda n: b"\x00" * n))),
-    st.tuples(st.sampled_from(["digital_pdu", "analog_pdu"]), st.binary(max_size=40_000), metas))
+    st.tuples(st.sampled_from(["digital_pdu", "analog_pdu"]), st.binary(max_size=40_000), metas),
+    # a real PDU from digital_tx, then perturbed symbols and metadata (num_bits, noise_var, snr)
+    st.tuples(st.just("digital_real"), st.binary(min_size=1, max_size=600), st.sampled_from([0.0, 0.05, 1.0]),
+              st.lists(st.integers(0, 10 ** 6), max_size=4), metas))
 
 
 def check_message(case) -> str:
@@ -352,6 +359,8 @@ def check_message(case) -> str:
         if samples.dtype != np.complex64 or len(samples) * 8 != len(case[1]):
             raise Violation("parse_samples returned the wrong samples")
         return "samples"
+    if case[0] == "digital_real":
+        return _check_digital_real(*case[1:])
     vec = np.frombuffer(case[1][: len(case[1]) // 8 * 8], np.complex64)
     block = _shared("digital_rx" if case[0] == "digital_pdu" else "analog_demapper")
     try:
@@ -361,6 +370,33 @@ def check_message(case) -> str:
     if not isinstance(out, np.ndarray) or not isinstance(meta, dict):
         raise Violation("a PDU block returned something other than (vector, dict)")
     return f"{case[0]}:ok"
+
+
+def _check_digital_real(payload, noise, nan_at, extra_meta):
+    """digital_tx -> (noise, NaN, other metadata) -> digital_rx: without noise or NaN and with the
+    transmitter's metadata, the bytes come back exactly and every block passes; in any case a
+    block whose CRC passed carries the sent bits."""
+    symbols, meta = _shared("digital_tx").process(np.frombuffer(payload, np.uint8), {})
+    rng = np.random.default_rng(len(payload) + len(nan_at))
+    y = symbols + noise * (rng.standard_normal(len(symbols)) + 1j * rng.standard_normal(len(symbols))) / np.sqrt(2)
+    y = y.astype(np.complex64)
+    for p in nan_at:
+        y[p % len(y)] = np.nan
+    clean = noise == 0.0 and not nan_at
+    meta = dict(meta, snr=30.0)
+    if not clean:
+        meta.update(extra_meta)
+    try:
+        out, meta_out = _shared("digital_rx").process(y, meta)
+    except ValueError:
+        if clean:
+            raise Violation("digital_rx refused the transmitter's own PDU")
+        return "digital_real:value_error"
+    if clean and (bytes(out) != bytes(payload) or not meta_out["crc_ok"]):
+        raise Violation("digital_rx did not return the transmitted bytes on a clean PDU")
+    if meta_out.get("crc_ok") and meta_out.get("num_bits") == 8 * len(payload) and bytes(out) != bytes(payload):
+        raise Violation("digital_rx passed every CRC with different bytes")
+    return "digital_real:" + ("crc_ok" if meta_out.get("crc_ok") else "crc_failed")
 
 
 # --------------------------------------------------------------------------------- decode
@@ -591,7 +627,7 @@ def prepare(name: str):
         _shared("frames"), _shared("rx"), _shared("policy")
         check_frame(("frame", 0, None, [], 0.0, "complex64", 0))
     elif name == "message":
-        _shared("digital_rx"), _shared("analog_demapper")
+        _shared("digital_rx"), _shared("digital_tx"), _shared("analog_demapper")
     elif name == "decode":
         for spec in DECODE_SPECS:
             _codec(spec), _encoded(spec)
