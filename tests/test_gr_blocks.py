@@ -312,3 +312,14 @@ def test_restarted_receiver_counts_frames_sent_while_it_was_down(tmp_path):
     assert _run_rx(_ota_frames([0]), tmp_path).stats["images"] == 1
     assert (tmp_path / "000005_seq0.png").is_file()      # ... and no earlier image is overwritten
     assert len(list(tmp_path.glob("*.png"))) == 6
+
+
+def test_decode_budget_refuses_frames_predicted_too_slow(tmp_path):
+    """With a budget far below what a decode takes, the first frame (nothing measured yet) is
+    decoded and the next ones are counted as rejected over_budget, not decoded."""
+    import json
+    rx = _run_rx(_ota_frames([0, 1, 2]), tmp_path, decode_budget=1e-9)
+    st = json.loads((tmp_path / "stats.json").read_text())["receiver"]
+    assert st["decoded"] == 3 and st["images"] == 1, st           # all three frames received ...
+    assert st["rejected_by"] == {"over_budget": 2} and st["rejected"] == 2   # ... two refused by the budget
+    assert rx.stats["decode_errors"] == 0
