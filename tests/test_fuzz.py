@@ -21,7 +21,7 @@ def test_fuzz_category(category):
         logging.disable(logging.NOTSET)
     assert report["examples"] == EXAMPLES[category]
     assert fuzz.failures(report) == 0, report["violations"]
-    assert report["slow_calls"] == 0 and report["rss_growth_mb"] < fuzz.MAX_RSS_GROWTH_MB
+    assert report["slow_calls"] == 0 and report["max_call_cpu_s"] < fuzz.SLOW_CALL_S and report["rss_growth_mb"] < fuzz.MAX_RSS_GROWTH_MB
     # the inputs reach past the first check: some are accepted / delivered / decoded
     assert any(k in outcome for outcome in report["outcomes"]
                for k in ("accepted", "rejected", "delivered", "samples", "image", "ok")), report["outcomes"]
