@@ -538,8 +538,14 @@ def open_image(source, what=None) -> Image.Image:
     return im
 
 
+# What Pillow raises on corrupt files: its own errors, and, from some plugins on damaged headers
+# (a TIFF whose offset reads as a float, found by scripts/fuzz.py), Python's TypeError & co.
+CORRUPT_IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError, struct.error,
+                        MemoryError, TypeError, IndexError, KeyError, ZeroDivisionError, OverflowError)
+
+
 def _open_rgb(path, draft_to=None) -> Image.Image:
-    corrupt = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError, struct.error, MemoryError)
+    corrupt = CORRUPT_IMAGE_ERRORS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -553,9 +559,11 @@ def _open_rgb(path, draft_to=None) -> Image.Image:
     check_pixels(im, path)
     try:
         im.load()
+        return _to_rgb(im, path)
     except corrupt as e:
+        if isinstance(e, ValueError) and str(e).startswith(f"{path}: unsupported image mode"):
+            raise
         raise ValueError(f"{path}: unreadable or corrupt image ({type(e).__name__}: {e})") from None
-    return _to_rgb(im, path)
 
 
 def _decode_entry(entry, raw: bytes) -> Image.Image:

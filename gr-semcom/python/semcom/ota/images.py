@@ -4,7 +4,6 @@ from __future__ import annotations
 import glob as _glob
 import io
 import os
-import struct
 
 import numpy as np
 import torch
@@ -40,15 +39,17 @@ def _to_tensor(img, size: int) -> torch.Tensor:
 
 
 def _decode(source, what, size: int) -> torch.Tensor:
-    from PIL import Image
-
-    from ..data import open_image
+    from ..data import CORRUPT_IMAGE_ERRORS, open_image
     try:
         with open_image(source, what) as img:
             return _to_tensor(img, size)
     except FileNotFoundError:
         raise
-    except (OSError, SyntaxError, EOFError, struct.error, Image.DecompressionBombError, MemoryError) as exc:
+    except ValueError as exc:
+        if "megapixels" in str(exc):
+            raise
+        raise ValueError(f"{what}: unreadable or corrupt image ({exc})") from None
+    except CORRUPT_IMAGE_ERRORS as exc:
         raise ValueError(f"{what}: unreadable or corrupt image ({type(exc).__name__}: {exc})") from None
 
 
