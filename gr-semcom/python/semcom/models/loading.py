@@ -281,16 +281,22 @@ def load_transformers_component(cls, folder, what: str, variant: str | None = No
     except (TypeError, ValueError, KeyError, AssertionError, RuntimeError, ZeroDivisionError, AttributeError) as exc:
         raise ValueError(f"{what} config {folder / CONFIG} does not build a {cls.__name__}: "
                          f"{type(exc).__name__}: {exc}") from exc
-    expected = {k: (v.dtype, tuple(v.shape)) for k, v in skeleton.state_dict().items()}
+    if hasattr(skeleton, "tie_weights"):
+        skeleton.tie_weights()
+    state = skeleton.state_dict(keep_vars=True)
+    expected = {k: (v.dtype, tuple(v.shape)) for k, v in state.items()}
     ignore = [re.compile(p) for p in (getattr(cls, "_keys_to_ignore_on_load_unexpected", None) or [])]
     ignore.append(re.compile(r"(^|\.)position_ids$"))
     found = {k: v for k, v in tensor_specs(files, what).items()
              if k in expected or not any(p.search(k) for p in ignore)}
-    tied = getattr(skeleton, "_tied_weights_keys", None) or []
-    tied = list(tied.keys()) if isinstance(tied, dict) else list(tied)
-    optional = tuple(t for t in tied if t in expected)
-    missing_tied = [k for k in expected if k not in found and any(re.fullmatch(t, k) for t in tied)]
-    compare_tensors(expected, found, folder, what, optional=optional + tuple(missing_tied))
+    # tied weights (one tensor under several names, e.g. a language model's lm_head and its input
+    # embedding) are saved once: a name of a tied group may be absent if another of the group is there
+    groups: dict = {}
+    for k, v in state.items():
+        groups.setdefault(id(v), []).append(k)
+    tied_absent = tuple(k for names in groups.values() if len(names) > 1 and any(n in found for n in names)
+                        for k in names if k not in found)
+    compare_tensors(expected, found, folder, what, optional=tied_absent)
     verify_checksums(folder, what)
     try:
         from transformers.utils import logging as hf_logging

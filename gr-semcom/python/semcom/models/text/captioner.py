@@ -196,3 +196,35 @@ def load_captioner(folder=None, **kwargs):
         raise ValueError(f"{folder}: unsupported captioner model_type {config.get('model_type')!r} "
                          "(supported: blip-2, or a folder with efficientnet_lite0.safetensors)")
     return ClassifierCaptioner(load_classifier(folder), imagenet_class_names(), **kwargs)
+
+
+def caption_photographs(captioner, names, progress: bool = False) -> dict:
+    """``{name: {"caption": str, "classes": [[class, probability], ...]}}`` for photographs of
+    ``semcom.data`` by name, each captioned whole (the classifier's centre crop of the full photograph;
+    a BLIP-2 captioner sees the full photograph and gives no classes)."""
+    from semcom.data import load_image
+    out = {}
+    items = list(names)
+    if progress:
+        from tqdm import tqdm
+        items = tqdm(items, desc="captions", mininterval=10)
+    for name in items:
+        image = load_image(name)
+        if isinstance(captioner, ClassifierCaptioner):
+            classes = captioner.top_classes(captioner.probabilities(image))[0]
+            out[name] = {"caption": captioner.caption_from_classes(classes),
+                         "classes": [[c, round(p, 4)] for c, p in classes]}
+        else:
+            out[name] = {"caption": captioner.caption(image)[0], "classes": []}
+    return out
+
+
+def hand_label_agreement(captions: dict, labels: dict) -> dict:
+    """Top-1 agreement of ``caption_photographs`` output with hand-checked labels
+    (``{name: [acceptable class names]}``): ``{"agree": k, "n": n, "rate": k / n, "rows": [...]}``."""
+    rows = []
+    for name, ok in labels.items():
+        top1 = captions[name]["classes"][0][0] if captions[name]["classes"] else None
+        rows.append({"name": name, "top1": top1, "labels": list(ok), "agree": top1 in ok})
+    k = sum(r["agree"] for r in rows)
+    return {"agree": k, "n": len(rows), "rate": k / max(1, len(rows)), "rows": rows}
