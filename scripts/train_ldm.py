@@ -381,6 +381,12 @@ def main(argv=None):
         state["argv"] = argv
     version = resolve_data_version(state, args.data_version)
     print(f"{args.stage}: data: semcom.data manifest v{version} train split", flush=True)
+    if args.stage == "unet":
+        from semcom.models.loading import sha256, weight_files
+        vae_files = {f.name: sha256(f) for f in weight_files(vae_export(args, root))}
+        if state.setdefault("vae_sha256", vae_files) != vae_files:
+            raise SystemExit(f"the VAE in {vae_export(args, root)} is not the one this U-Net run started with "
+                             "(state.json: vae_sha256); train the U-Net again in a new run folder")
     extra = prepare_unet_stage(args, models, version, run_dir) if args.stage == "unet" else {}
     start = last_ckpt = time.time()
     window, parts_window, chunk_index, crops, names = [], {}, None, None, None
