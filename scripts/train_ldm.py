@@ -570,6 +570,9 @@ def export_unet(args, models, state, run_dir, extra) -> dict:
     vm = run_dir.parent / "vae" / "export" / "metrics.json"
     if vm.is_file():
         vae_metrics = json.loads(vm.read_text())
+        vs = vm.parent / "training_state.json"
+        if vs.is_file():
+            vae_metrics["training"] = {k: v for k, v in json.loads(vs.read_text()).items() if k != "metrics"}
         for extra_file in ("reconstructions.png",):
             if (vm.parent / extra_file).is_file():
                 shutil.copy2(vm.parent / extra_file, out / extra_file)
@@ -620,8 +623,11 @@ def write_unet_card(out: Path, args, models, state, metrics):
              f"- data: random crops of the train split of semcom.data manifest v{state['data_version']} "
              f"({len(list_images('train', version=state['data_version']))} photographs), scales "
              f"{args.crop_scales or 'default (0.25, 0.5, 1.0 of the shorter side)'}, flips"]
-    if v:
-        lines.append(f"- VAE: see its section below")
+    vt = v.get("training") or {}
+    if vt:
+        lines.append(f"- VAE: {vt.get('step')} steps, {vt.get('train_seconds', 0) / 3600:.2f} h on {vt.get('threads', 1)} "
+                     f"thread(s), loss L1 + LPIPS(alex) + KL (weights in the command below), final loss "
+                     f"{vt.get('last_loss', float('nan')):.4f}; `loss_vae.png`")
     lines += [f"- U-Net: {args.size} px crops ({args.size // 8}x{args.size // 8} latents), batch {args.batch}, "
               f"{state['step']} steps, {state['train_seconds'] / 3600:.2f} h on {state.get('threads', 1)} thread(s); "
               f"AdamW lr {args.lr:g} (warm-up {args.warmup}, cosine to 10 %), noise-prediction MSE, t ~ U{{0..999}}",
@@ -652,6 +658,7 @@ def write_unet_card(out: Path, args, models, state, metrics):
     for i, r in enumerate(metrics["grid_rows"]):
         lines.append(f"| {i + 1} | `{r['photograph']}` | {r['caption']} |")
     lines += ["", "## Commands (re-running resumes)", "", "```"]
+    lines += ["python scripts/train_ldm.py " + " ".join(c) for c in vt.get("commands", [])]
     lines += ["python scripts/train_ldm.py " + " ".join(c) for c in state.get("commands", [state["argv"]])]
     lines += ["python scripts/train_ldm.py export --out models/ldm-base", "```", ""]
     (out / "README.md").write_text("\n".join(lines))
