@@ -312,6 +312,8 @@ def parse_args(argv):
     p.add_argument("--eval-samples", type=int, default=51, help="samples per guidance scale for FID / KID")
     p.add_argument("--eval-real", type=int, default=None, help="test photographs for FID / KID (default: all)")
     p.add_argument("--crops-per-chunk", type=int, default=1024)
+    p.add_argument("--chunk-repeats", type=int, default=None,
+                   help="passes over each chunk of crops (default: vae 1, unet 2: its latents are encoded once per chunk)")
     p.add_argument("--crop-scales", type=lambda v: tuple(float(x) for x in v.split(",")), default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-version", type=int, default=None)
@@ -326,6 +328,10 @@ def parse_args(argv):
         args.size = 128 if args.stage == "vae" else 256
     if args.lr is None:
         args.lr = 3e-4 if args.stage == "vae" else 2e-4
+    if args.chunk_repeats is None:
+        args.chunk_repeats = 1 if args.stage == "vae" else 2
+    if args.chunk_repeats < 1:
+        p.error("--chunk-repeats must be >= 1")
     args.vae_channels = [int(c) for c in str(args.vae_channels).split(",")]
     args.unet_channels = [int(c) for c in str(args.unet_channels).split(",")]
     args.eval_guidance = [float(g) for g in str(args.eval_guidance).split(",")]
@@ -346,8 +352,32 @@ def stage_loss(args, models, images, names, gens, extra):
                                 generator=gens["noise"])
     from semcom.models.ldm.pipeline import diffusion_loss
     cond = extra["captions"].embeddings_for(names)
-    return diffusion_loss(models["vae"], models["unet"], extra["scheduler"], images, cond, extra["uncond"],
-                          caption_dropout=args.caption_dropout, generator=gens["noise"])
+    mean, std = images   # the unet stage's "images": posterior mean and std of the crops' latents
+    z = (mean + std * torch.randn(mean.shape, generator=gens["noise"])) * models["vae"].config.scaling_factor
+    return diffusion_loss(models["vae"], models["unet"], extra["scheduler"], None, cond, extra["uncond"],
+                          caption_dropout=args.caption_dropout, generator=gens["noise"], latents=z)
+
+
+@torch.no_grad()
+def chunk_latents(vae, crops: torch.Tensor, run_dir: Path, chunk: int, batch: int = 8):
+    """Posterior mean and std of a chunk's crops (the VAE encoder costs as much as a U-Net step on
+    the CPU: encoded once per chunk and kept on disk for a resume, since a chunk is used
+    --chunk-repeats times)."""
+    from safetensors.torch import load_file, save_file
+    from semcom.models.ldm.vae import to_vae
+    path = run_dir / "chunk_latents.safetensors"
+    if path.is_file():
+        saved = load_file(str(path))
+        if int(saved["chunk"]) == chunk and saved["mean"].shape[0] == crops.shape[0]:
+            return saved["mean"], saved["std"]
+    means, stds = [], []
+    for i in range(0, len(crops), batch):
+        dist = vae.encode(to_vae(crops[i:i + batch])).latent_dist
+        means.append(dist.mean)
+        stds.append(dist.std)
+    mean, std = torch.cat(means).contiguous(), torch.cat(stds).contiguous()
+    save_file({"mean": mean, "std": std, "chunk": torch.tensor(chunk)}, str(path))
+    return mean, std
 
 
 def main(argv=None):
@@ -398,13 +428,15 @@ def main(argv=None):
             break
         t0 = time.time()
         step = state["step"]
-        k, offset = divmod(step * args.batch, args.crops_per_chunk)
+        k, offset = divmod(step * args.batch, args.crops_per_chunk * args.chunk_repeats)
         if k != chunk_index:
             crops, names = train_crops(args.size, args.crops_per_chunk, args.seed + 1000 * STAGES.index(args.stage) + k,
                                        args.crop_scales, version, names=True)
+            if args.stage == "unet":
+                crops = chunk_latents(models["vae"], crops, run_dir, k)
             chunk_index = k
         pick = (torch.arange(args.batch) + offset) % args.crops_per_chunk
-        images = crops[pick]
+        images = crops[pick] if torch.is_tensor(crops) else (crops[0][pick], crops[1][pick])
         batch_names = [names[int(i)] for i in pick]
         lr = args.lr * min(1.0, (step + 1) / max(1, args.warmup)) * \
             (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, args.steps)))))
@@ -629,7 +661,9 @@ def write_unet_card(out: Path, args, models, state, metrics):
                      f"thread(s), loss L1 + LPIPS(alex) + KL (weights in the command below), final loss "
                      f"{vt.get('last_loss', float('nan')):.4f}; `loss_vae.png`")
     lines += [f"- U-Net: {args.size} px crops ({args.size // 8}x{args.size // 8} latents), batch {args.batch}, "
-              f"{state['step']} steps, {state['train_seconds'] / 3600:.2f} h on {state.get('threads', 1)} thread(s); "
+              f"{state['step']} steps, {state['train_seconds'] / 3600:.2f} h on {state.get('threads', 1)} thread(s); chunks of "
+              f"{args.crops_per_chunk} crops, each encoded once by the VAE and used {args.chunk_repeats} times (a fresh "
+              "posterior sample, timestep and noise each time); "
               f"AdamW lr {args.lr:g} (warm-up {args.warmup}, cosine to 10 %), noise-prediction MSE, t ~ U{{0..999}}",
               f"- final U-Net loss (mean of the last logged windows): {state.get('last_loss', float('nan')):.4f}", "",
               "![U-Net loss](loss.png)", ""]

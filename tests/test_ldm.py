@@ -336,6 +336,7 @@ def test_train_ldm_vae_unet_export_resume(tmp_path):
                 "--unet-groups", "4", "--captions", str(captions), "--eval-samples", "2", "--eval-real", "3", "--eval-guidance", "1,3",
                 "--eval-steps", "1"] + common
     state = train.main(unet_cmd)
+    assert (tmp_path / "unet" / "chunk_latents.safetensors").is_file()   # 2 steps x 2 crops: one chunk, used twice
     export = tmp_path / "unet" / "export"
     metrics = json.loads((export / "metrics.json").read_text())
     assert set(metrics["guidance"]) == {"1", "3"} and metrics["chosen_guidance_scale"] in (1.0, 3.0)

@@ -100,17 +100,19 @@ def load_scheduler(folder):
 
 # ---------------------------------------------------------------------------------- loss
 def diffusion_loss(vae, unet, scheduler, images, prompt_embeds, uncond_embeds, caption_dropout: float = 0.1,
-                   generator: torch.Generator | None = None):
+                   generator: torch.Generator | None = None, latents: torch.Tensor | None = None):
     """Stable Diffusion's training objective on [0, 1] images: latents = VAE posterior sample x
     scaling_factor, t ~ U{0..T-1}, the scheduler's forward noising, MSE against the noise (epsilon
     prediction) or the velocity (v_prediction). With probability ``caption_dropout`` per example the
     condition is the empty prompt's embedding ``uncond_embeds`` [1 or B, L, D] (so the unconditional
-    branch of classifier-free guidance is learned). Returns ``(loss, parts)``."""
+    branch of classifier-free guidance is learned). ``latents``: already scaled latents of the
+    images (then ``images`` is not encoded and may be None). Returns ``(loss, parts)``."""
     if not 0.0 <= caption_dropout <= 1.0:
         raise ValueError(f"caption_dropout must be in [0, 1], got {caption_dropout}")
-    b = images.shape[0]
-    with torch.no_grad():
-        latents = vae.encode(to_vae(images)).latent_dist.sample(generator=generator) * vae.config.scaling_factor
+    if latents is None:
+        with torch.no_grad():
+            latents = vae.encode(to_vae(images)).latent_dist.sample(generator=generator) * vae.config.scaling_factor
+    b = latents.shape[0]
     t = torch.randint(0, scheduler.config.num_train_timesteps, (b,), generator=generator)
     noise = torch.randn(latents.shape, generator=generator)
     noisy = scheduler.add_noise(latents, noise, t)
