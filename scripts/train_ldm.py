@@ -25,8 +25,8 @@ Checkpoints: safetensors (model, AdamW state, RNG states) + state.json every --c
 
 Example (the shipped chain)::
 
-    python scripts/train_ldm.py vae --steps 2400 --size 128 --batch 8 --threads 1
-    python scripts/train_ldm.py unet --steps 6000 --size 256 --batch 8 --threads 1
+    python scripts/train_ldm.py vae --size 128 --batch 8 --steps 1500 --lpips-weight 0.25 --threads 1
+    python scripts/train_ldm.py unet --size 256 --batch 8 --steps 3000 --chunk-repeats 4 --threads 1
     python scripts/train_ldm.py export --out models/ldm-base
 """
 from __future__ import annotations
