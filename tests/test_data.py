@@ -325,3 +325,14 @@ def test_debfile_package_that_cannot_be_had_is_tried_once(tmp_path, monkeypatch)
     assert calls == ["nosuchpkg"]
     assert str(err.value).count("Unable to locate package") == 3
     assert not (tmp_path / "cache" / "images").exists()
+
+
+def test_random_crops_can_name_their_photographs():
+    """return_names gives the photograph of every crop: the same crops as without it, named in the
+    order of the seeded draw (the first draw of numpy's generator picks the photographs)."""
+    from semcom.data import list_images, random_crops
+    crops = random_crops("test", 16, 6, seed=3, scales=(1.0,), flip=False)
+    again, names = random_crops("test", 16, 6, seed=3, scales=(1.0,), flip=False, return_names=True)
+    assert torch.equal(crops, again) and len(names) == 6 and set(names) <= set(list_images("test"))
+    idx = np.random.default_rng(3).integers(0, len(list_images("test")), size=6)
+    assert names == [list_images("test")[int(i)] for i in idx]

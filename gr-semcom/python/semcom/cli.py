@@ -115,7 +115,8 @@ def info():
     import semcom
     click.echo(f"semcom      {semcom.__version__}")
     for name, module in (("GNU Radio", "gnuradio.gr"), ("torch", "torch"), ("Sionna", "sionna"),
-                         ("diffusers", "diffusers"), ("numpy", "numpy"), ("numba", "numba")):
+                         ("diffusers", "diffusers"), ("transformers", "transformers"), ("numpy", "numpy"),
+                         ("numba", "numba")):
         try:
             mod = importlib.import_module(module)
             version = mod.version() if module == "gnuradio.gr" else mod.__version__
@@ -128,7 +129,8 @@ def info():
     for folder in found:
         config = json.loads((folder / "config.json").read_text())
         size = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
-        click.echo(f"  {folder.relative_to(models)}: {config.get('_class_name', '?')}, {size / 1e6:.1f} MB")
+        name = config.get("_class_name") or (config.get("architectures") or ["?"])[0]
+        click.echo(f"  {folder.relative_to(models)}: {name}, {size / 1e6:.1f} MB")
     if not found:
         click.echo("  (none)")
 

@@ -784,8 +784,9 @@ def _pool(split: str, version=None) -> list:
 
 
 def random_crops(split: str = "train", size: int = 64, n: int = 64, seed: int = 0,
-                 scales=DEFAULT_SCALES, flip: bool = True, version=None) -> torch.Tensor:
-    """``n`` random square training crops [n, 3, size, size] (float32, [0, 1]).
+                 scales=DEFAULT_SCALES, flip: bool = True, version=None, return_names: bool = False):
+    """``n`` random square training crops [n, 3, size, size] (float32, [0, 1]); with
+    ``return_names`` also the list of the photographs' names the crops were cut from.
 
     Each crop picks an image of the split uniformly, a scale from ``scales`` (crop side =
     scale x the shorter side of the image held at longest side ``POOL_MAX_SIDE``), a uniform
@@ -827,6 +828,9 @@ def random_crops(split: str = "train", size: int = 64, n: int = 64, seed: int = 
     if flip and flips.any():
         fi = torch.from_numpy(np.nonzero(flips)[0])
         out[fi] = out[fi].flip(-1)
+    if return_names:
+        names = list_images(split, version)
+        return out, [names[int(i)] for i in idx]
     return out
 
 

@@ -256,3 +256,58 @@ def load_state_dict_checked(module: torch.nn.Module, path, what: str, rename=Non
     check_finite(state.items(), path, what)
     module.load_state_dict(state, strict=False)
     return module
+
+
+def load_transformers_component(cls, folder, what: str, variant: str | None = None):
+    """A ``transformers`` model (``BertModel``, ``CLIPTextModel``, ``Blip2ForConditionalGeneration``
+    ...) from a local folder with the same checks as :func:`load_component`: ``config.json`` of the
+    class's ``model_type``, the weight headers against the model the configuration builds (tensors
+    the class ignores on load, such as ``position_ids`` buffers, may be in the file; tied weights
+    may be absent), ``checksums.json``, transformers' own loading report, finite weights."""
+    import re
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no {what} folder at {folder}")
+    config = read_json(folder / CONFIG, f"{what} config")
+    files = weight_files(folder, variant, what)
+    config_cls = cls.config_class
+    if config.get("model_type") != config_cls.model_type:
+        raise ValueError(f"{what} config {folder / CONFIG} has model_type {config.get('model_type')!r}, "
+                         f"not {config_cls.model_type!r} ({cls.__name__})")
+    try:
+        cfg = config_cls.from_dict({k: v for k, v in config.items() if k not in ("_name_or_path",)})
+        with torch.device("meta"):
+            skeleton = cls(cfg)
+    except (TypeError, ValueError, KeyError, AssertionError, RuntimeError, ZeroDivisionError, AttributeError) as exc:
+        raise ValueError(f"{what} config {folder / CONFIG} does not build a {cls.__name__}: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    if hasattr(skeleton, "tie_weights"):
+        skeleton.tie_weights()
+    state = skeleton.state_dict(keep_vars=True)
+    expected = {k: (v.dtype, tuple(v.shape)) for k, v in state.items()}
+    ignore = [re.compile(p) for p in (getattr(cls, "_keys_to_ignore_on_load_unexpected", None) or [])]
+    ignore.append(re.compile(r"(^|\.)position_ids$"))
+    found = {k: v for k, v in tensor_specs(files, what).items()
+             if k in expected or not any(p.search(k) for p in ignore)}
+    # tied weights (one tensor under several names, e.g. a language model's lm_head and its input
+    # embedding) are saved once: a name of a tied group may be absent if another of the group is there
+    groups: dict = {}
+    for k, v in state.items():
+        groups.setdefault(id(v), []).append(k)
+    tied_absent = tuple(k for names in groups.values() if len(names) > 1 and any(n in found for n in names)
+                        for k in names if k not in found)
+    compare_tensors(expected, found, folder, what, optional=tied_absent)
+    verify_checksums(folder, what)
+    try:
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
+        model, info = cls.from_pretrained(str(folder), local_files_only=True, use_safetensors=True, variant=variant,
+                                          output_loading_info=True)
+    except LOAD_ERRORS as exc:
+        raise ValueError(f"cannot load {what} from {folder} ({_first(f.name for f in files)}): "
+                         f"{type(exc).__name__}: {exc}") from exc
+    info = dict(info)
+    info["unexpected_keys"] = [k for k in info.get("unexpected_keys") or [] if not any(p.search(k) for p in ignore)]
+    check_loading_info(info, folder, what)
+    check_finite(model.state_dict().items(), folder, what)
+    return model.float().eval()
