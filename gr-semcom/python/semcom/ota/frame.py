@@ -729,9 +729,9 @@ class FrameReceiver:
         # A new preamble starting inside the frame: the transmitter stopped mid-frame. The scan
         # reaches past the end (as far as samples are there) to see a preamble straddling it.
         scan_a = t0 + DATA_OFFSET
-        lead = HALF - 1 if self.tracking else 0
-        c, _ = sc_metric(self._buf.get(scan_a - lead, min(self._buf.end, end + WINDOW + HALF + PLATEAU)),
-                         dc_block=self.tracking, lead=lead)
+        # (the plain metric: the DC-blocked one can rise on the frame's own tail at high SNR,
+        # and what the front end leaves of a DC offset is far below a frame's power)
+        c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)))
         for a, b in find_runs(c > max(self.threshold, 0.5)):
             if b - a < self.min_run:
                 continue
