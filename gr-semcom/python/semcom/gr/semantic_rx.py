@@ -59,11 +59,14 @@ class semantic_rx(gr.sync_block):
     max_image_side : largest image height/width a header may declare, pixels.
     decode_budget : largest predicted decode time per frame, seconds (0: none).
     resume : continue the counters of an existing stats file.
+    tracking : track residual CFO, phase noise and sampling-clock drift from the pilots and remove
+        DC offset and IQ imbalance (:class:`semcom.ota.FrameReceiver`); False: the receiver
+        without tracking, for comparison.
     """
 
     def __init__(self, scheme="", out_dir="rx_images", reference="", size=0, lpips=False,
                  stats_file="", decoder="fast", max_cfo=2.5, accept="", max_image_side=1024,
-                 decode_budget=60.0, resume=True):
+                 decode_budget=60.0, resume=True, tracking=True):
         gr.sync_block.__init__(self, name="semantic_rx", in_sig=[np.complex64], out_sig=None)
         from semcom.ota import FrameReceiver, images as imgs
         from semcom.ota.policy import CodecCache, DecodeBudget, ReceiverPolicy
@@ -81,7 +84,7 @@ class semantic_rx(gr.sync_block):
         self.policy = ReceiverPolicy(accept=accept, max_image_side=side, max_image_pixels=side * side,
                                      decode_budget_s=float(decode_budget))
         self.receiver = FrameReceiver(max_cfo=float(max_cfo), decoder=decoder, policy=self.policy,
-                                      decoder_spec=self.scheme)
+                                      decoder_spec=self.scheme, tracking=bool(tracking))
         self.count = 0
         self._file_index = self._next_file_index()
         self.records = []
