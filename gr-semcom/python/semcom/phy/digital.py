@@ -7,9 +7,10 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-from sionna.phy.fec.crc import CRCDecoder, CRCEncoder
+from numba import njit
+from sionna.phy.fec.crc import CRCEncoder
 from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
-from sionna.phy.mapping import Demapper, Mapper
+from sionna.phy.mapping import Constellation
 
 from ..block import SemcomBlock
 from .mcs import MCS, get_mcs
@@ -59,6 +60,71 @@ def block_layout(num_bits: int, mcs: MCS, codeword_bits: int = DEFAULT_CODEWORD_
     k = payload + CRC_BITS
     n = math.ceil(k / rate / bps) * bps
     return BlockLayout(num_bits, num_blocks, payload, k, n, bps)
+
+
+@njit(cache=True)
+def _pam_llr(y, no, points, labels):
+    """Exact APP LLRs (log P(1) / P(0)) of real PAM observations ``y`` [n] with noise ``no`` [n]
+    (``exp(-(y - x)^2 / no)``, Sionna's demapper on a real axis) for the points [M] and their
+    bit labels [M, m] -> [n, m]; what ``Demapper("app", "pam", m)`` computes, without torch."""
+    n, mpts, m = len(y), len(points), labels.shape[1]
+    out = np.empty((n, m), np.float32)
+    metric = np.empty(mpts)
+    for i in range(n):
+        for j in range(mpts):
+            d = y[i] - points[j]
+            metric[j] = -d * d / no[i]
+        for b in range(m):
+            m0 = -1e300
+            m1 = -1e300
+            for j in range(mpts):
+                if labels[j, b]:
+                    m1 = max(m1, metric[j])
+                else:
+                    m0 = max(m0, metric[j])
+            s0 = 0.0
+            s1 = 0.0
+            for j in range(mpts):
+                if labels[j, b]:
+                    s1 += np.exp(metric[j] - m1)
+                else:
+                    s0 += np.exp(metric[j] - m0)
+            out[i, b] = (m1 + np.log(s1)) - (m0 + np.log(s0))
+    return out
+
+
+@njit(cache=True)
+def _crc_ok(blocks, poly):
+    """Per row of ``blocks`` [r, k + 24] (0/1): does its CRC-24A (generator ``poly``, 25 bits,
+    highest power first) hold, i.e. is the row divisible by the generator."""
+    r, n = blocks.shape
+    deg = len(poly) - 1
+    out = np.empty(r, np.bool_)
+    reg = np.empty(n, np.uint8)
+    for i in range(r):
+        for j in range(n):
+            reg[j] = blocks[i, j]
+        for j in range(n - deg):
+            if reg[j]:
+                for t in range(1, deg + 1):
+                    reg[j + t] ^= poly[t]
+        ok = True
+        for j in range(n - deg, n):
+            if reg[j]:
+                ok = False
+                break
+        out[i] = ok
+    return out
+
+
+@lru_cache(maxsize=8)
+def _pam_table(m: int):
+    points = Constellation("pam", m).points.numpy().real.astype(np.float64)
+    labels = ((np.arange(len(points))[:, None] >> np.arange(m - 1, -1, -1)[None, :]) & 1).astype(np.uint8)
+    return points, labels
+
+
+_CRC24A = np.asarray(CRCEncoder("CRC24A").crc_pol, dtype=np.uint8)
 
 
 @lru_cache(maxsize=64)
@@ -115,7 +181,16 @@ class DigitalTransmitter(SemcomBlock):
         self.mcs = get_mcs(mcs)
         self.codeword_bits = codeword_bits
         self._crc = CRCEncoder("CRC24A")
-        self._mapper = Mapper("qam" if self.mcs.bits_per_symbol > 1 else "pam", self.mcs.bits_per_symbol)
+        bps = self.mcs.bits_per_symbol
+        # the constellation of Sionna's Mapper, looked up by label in numpy (the same symbols)
+        kind = "qam" if bps > 1 else "pam"
+        self._points = torch.from_numpy(Constellation(kind, bps).points.numpy().astype(np.complex64))
+        self._weights = torch.from_numpy((1 << np.arange(bps - 1, -1, -1)).astype(np.int64))
+
+    def _map(self, coded):
+        bps = self.mcs.bits_per_symbol
+        idx = (coded.reshape(*coded.shape[:-1], -1, bps).to(torch.int64) * self._weights).sum(-1)
+        return self._points[idx]
 
     def layout(self, num_bits: int) -> BlockLayout:
         return block_layout(num_bits, self.mcs, self.codeword_bits)
@@ -135,7 +210,7 @@ class DigitalTransmitter(SemcomBlock):
             coded = torch.remainder(coded + pn, 2).reshape(batch, -1)
         else:
             coded = torch.nn.functional.pad(padded, (0, lay.n - num_bits))
-        return self._mapper(coded)
+        return self._map(coded)
 
 
 class DigitalReceiver(SemcomBlock):
@@ -168,12 +243,12 @@ class DigitalReceiver(SemcomBlock):
         self.codeword_bits = codeword_bits
         self.decoder = decoder
         self.num_iter = num_iter
-        self._crc = CRCDecoder(CRCEncoder("CRC24A"))
         bps = self.mcs.bits_per_symbol
         # Gray square QAM in AWGN is separable: its APP LLRs are exactly those of two PAMs (Sionna
         # puts even label bits on the real axis, odd ones on the imaginary axis). Two sqrt(M)-point
-        # demappers cost far less than one M-point demapper.
-        self._demapper = Demapper("app", "pam", max(1, bps // 2))
+        # demappers cost far less than one M-point demapper; a numba kernel (:func:`_pam_llr`)
+        # computes what Sionna's app demapper does on them.
+        self._pam = _pam_table(max(1, bps // 2))
         self.erasures = 0
 
     def layout(self, num_bits: int) -> BlockLayout:
@@ -191,13 +266,17 @@ class DigitalReceiver(SemcomBlock):
         y = torch.where(erased, torch.zeros_like(y), y)
         no = torch.nan_to_num(no, nan=1.0, posinf=1e6).clamp_min(1e-9)
         bps = self.mcs.bits_per_symbol
+        points, labels = self._pam
+        yn, non = y.detach().cpu().numpy(), no.detach().cpu().numpy().astype(np.float64)
         if bps == 1:
-            llr = self._demapper(y, no).reshape(*y.shape, 1)
+            llr = torch.from_numpy(_pam_llr(yn.real.reshape(-1).astype(np.float64), non.reshape(-1),
+                                            points, labels)).reshape(*y.shape, 1)
         else:
             # A QAM point is (PAM_re + j PAM_im) / sqrt(2) with unit-power PAMs: rescale each axis
             # to its PAM and give it noise of complex variance 2*no (real variance no).
-            axes = torch.stack([y.real, y.imag], dim=-1) * math.sqrt(2)
-            llr_axes = self._demapper(axes.to(torch.complex64), (2 * no)[..., None].expand(axes.shape))
+            axes = np.stack([yn.real, yn.imag], axis=-1).astype(np.float64) * math.sqrt(2)
+            nos = np.repeat((2 * non)[..., None], 2, axis=-1)
+            llr_axes = torch.from_numpy(_pam_llr(axes.reshape(-1), nos.reshape(-1), points, labels))
             llr = llr_axes.reshape(*y.shape, 2, bps // 2).transpose(-1, -2)
         llr = llr.reshape(*y.shape, bps)
         llr = torch.where(erased[..., None], torch.zeros_like(llr), llr)
@@ -226,8 +305,10 @@ class DigitalReceiver(SemcomBlock):
         else:
             info = dec(llr)
             syndrome_ok = torch.ones(info.shape[:-1], dtype=torch.bool)  # Sionna reports none: the CRC decides
-        payload, crc_ok = self._crc(info)
-        block_ok = crc_ok.reshape(batch, lay.num_blocks).bool() & syndrome_ok.reshape(batch, lay.num_blocks).bool()
+        flat = info.reshape(-1, lay.k)
+        crc_ok = torch.from_numpy(_crc_ok(flat.detach().cpu().numpy().astype(np.uint8), _CRC24A))
+        payload = flat[:, :lay.k - CRC_BITS]
+        block_ok = crc_ok.reshape(batch, lay.num_blocks) & syndrome_ok.reshape(batch, lay.num_blocks).bool()
         bits = payload.reshape(batch, -1)[:, :num_bits]
         return bits, block_ok
 
