@@ -53,3 +53,10 @@ def test_transmitter_symbols_equal_sionnas_mapper(mcs):
     coded = torch.randint(0, 2, (2, 60 * bps)).float()
     ref = Mapper("qam" if bps > 1 else "pam", bps)(coded)
     assert torch.allclose(tx._map(coded), ref.to(torch.complex64), atol=1e-6)
+
+
+@pytest.mark.parametrize("k,n", [(536, 1072), (300, 700), (972, 1944), (100, 132)])
+def test_generator_encoding_equals_sionnas_encoder(k, n):
+    from semcom.phy.digital import _ldpc_encoder, ldpc_encode
+    u = torch.randint(0, 2, (7, k)).float()
+    assert torch.equal(ldpc_encode(u, k, n), _ldpc_encoder(k, n)(u).float())

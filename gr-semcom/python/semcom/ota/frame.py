@@ -501,7 +501,8 @@ class FrameReceiver:
             from ..codecs import codec_names, parse_spec
             if parse_spec(self.decoder_spec)[0] not in codec_names():
                 raise ValueError(f"unknown scheme in decoder_spec {self.decoder_spec!r}")
-        self._header_rx = DigitalReceiver(HEADER_MCS, HEADER_CODEWORD_BITS, decoder=decoder)
+        # one numba thread: a frame's few LDPC blocks decode fastest on one core
+        self._header_rx = DigitalReceiver(HEADER_MCS, HEADER_CODEWORD_BITS, decoder=decoder, num_threads=1)
         self._header_tx = FrameTransmitter()
         self._rx = OrderedDict()
         self._demapper = AnalogDemapper()
@@ -808,7 +809,7 @@ class FrameReceiver:
         if key in self._rx:
             self._rx.move_to_end(key)
         else:
-            self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder)
+            self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder, num_threads=1)
             while len(self._rx) > DIGITAL_RECEIVERS_KEPT:
                 self._rx.popitem(last=False)
         return self._rx[key]

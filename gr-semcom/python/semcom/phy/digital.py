@@ -137,14 +137,35 @@ def _ldpc_encoder(k: int, n: int) -> LDPC5GEncoder:
     return LDPC5GEncoder(k, n)
 
 
+GENERATOR_MAX_ENTRIES = 4 << 20      # k * n of the codes encoded by a generator matrix
+
+
+@lru_cache(maxsize=16)
+def _generator(k: int, n: int) -> torch.Tensor:
+    """The rate-matched 5G LDPC code (k, n) as a float32 generator matrix [k, n] (rows: Sionna's
+    encoding of the unit vectors). The encoder is linear, so ``c = u G mod 2`` gives exactly
+    Sionna's codewords, by one matrix product instead of Sionna's gathers (30x faster for the
+    header's (536, 1072) code)."""
+    return _ldpc_encoder(k, n)(torch.eye(k, dtype=torch.float32)).to(torch.float32).contiguous()
+
+
+def ldpc_encode(u: torch.Tensor, k: int, n: int) -> torch.Tensor:
+    """5G LDPC encoding of ``u`` [..., k] (0/1) -> [..., n], through :func:`_generator` for codes
+    up to :data:`GENERATOR_MAX_ENTRIES`, else Sionna's encoder."""
+    if k * n > GENERATOR_MAX_ENTRIES:
+        return _ldpc_encoder(k, n)(u)
+    g = _generator(k, n)
+    return torch.remainder(u.to(torch.float32) @ g, 2.0)
+
+
 @lru_cache(maxsize=64)
-def _ldpc_decoder(k: int, n: int, kind: str, num_iter: int):
+def _ldpc_decoder(k: int, n: int, kind: str, num_iter: int, num_threads=None):
     encoder = _ldpc_encoder(k, n)
     if kind == "sionna":
         return LDPC5GDecoder(encoder, num_iter=num_iter, hard_out=True, return_infobits=True)
     if kind == "fast":
         from .ldpc import LDPC5GFastDecoder
-        return LDPC5GFastDecoder(encoder, num_iter=num_iter)
+        return LDPC5GFastDecoder(encoder, num_iter=num_iter, num_threads=num_threads)
     raise ValueError(f"unknown LDPC decoder {kind!r}: 'fast' or 'sionna'")
 
 
@@ -205,7 +226,7 @@ class DigitalTransmitter(SemcomBlock):
         padded = torch.nn.functional.pad(bits, (0, lay.num_blocks * lay.payload_bits - num_bits))
         if self.mcs.coded:
             blocks = padded.reshape(batch, lay.num_blocks, lay.payload_bits)
-            coded = _ldpc_encoder(lay.k, lay.n)(self._crc(blocks))
+            coded = ldpc_encode(self._crc(blocks), lay.k, lay.n)
             pn = torch.as_tensor(_scrambler(lay.n), dtype=coded.dtype)
             coded = torch.remainder(coded + pn, 2).reshape(batch, -1)
         else:
@@ -221,6 +242,8 @@ class DigitalReceiver(SemcomBlock):
     mcs, codeword_bits : as the transmitter's.
     decoder : ``"fast"`` (the project's layered min-sum, :mod:`semcom.phy.ldpc`) or ``"sionna"``.
     num_iter : int, LDPC iterations.
+    num_threads : numba threads of the fast decoder (None: numba's default). A few blocks at a
+        time decode fastest on 1 (a 2-thread pool costs more than the work on a busy machine).
 
     Input
     -----
@@ -237,12 +260,13 @@ class DigitalReceiver(SemcomBlock):
     """
 
     def __init__(self, mcs, codeword_bits: int = DEFAULT_CODEWORD_BITS, decoder: str = "fast",
-                 num_iter: int = 20, **kwargs):
+                 num_iter: int = 20, num_threads=None, **kwargs):
         super().__init__(**kwargs)
         self.mcs = get_mcs(mcs)
         self.codeword_bits = codeword_bits
         self.decoder = decoder
         self.num_iter = num_iter
+        self.num_threads = num_threads
         bps = self.mcs.bits_per_symbol
         # Gray square QAM in AWGN is separable: its APP LLRs are exactly those of two PAMs (Sionna
         # puts even label bits on the real axis, odd ones on the imaginary axis). Two sqrt(M)-point
@@ -299,7 +323,8 @@ class DigitalReceiver(SemcomBlock):
         llr = llr.reshape(batch, lay.num_blocks, lay.n)
         pn = torch.as_tensor(_scrambler(lay.n), dtype=torch.bool)
         llr = torch.where(pn, -llr, llr)
-        dec = _ldpc_decoder(lay.k, lay.n, self.decoder, self.num_iter)
+        dec = _ldpc_decoder(lay.k, lay.n, self.decoder, self.num_iter,
+                            self.num_threads if self.decoder == "fast" else None)
         if self.decoder == "fast":
             info, syndrome_ok = dec(llr)
         else:

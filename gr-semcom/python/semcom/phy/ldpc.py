@@ -196,6 +196,11 @@ def _decode_kernel(llr, out_bits, out_ok, out_iter,
             out_iter[b] = it_done
 
 
+# The same kernel compiled without the thread pool: what num_threads=1 runs (a few blocks per call
+# decode in a fraction of a millisecond, less than waking and syncing a pool costs).
+_decode_kernel_serial = njit(parallel=False, cache=True, fastmath=_FASTMATH)(_decode_kernel.py_func)
+
+
 class LDPC5GFastDecoder(Block):
     # pylint: disable=line-too-long
     r"""Fast layered min-sum decoder for 5G NR LDPC codes (CPU, numba).
@@ -394,7 +399,13 @@ class LDPC5GFastDecoder(Block):
         ok = np.empty(bsz, np.bool_)
         iters = np.empty(bsz, np.int32)
         it = self._num_iter if num_iter is None else int(num_iter)
-        if bsz > 0:
+        if bsz > 0 and self._num_threads == 1:
+            _decode_kernel_serial(arr, bits, ok, iters,
+                                  self._z, self._k, self._k_ldpc, self._nc * self._z,
+                                  self._row_ptr, self._cols, self._shifts, self._max_deg,
+                                  it, self._early_stop, np.float32(self._alpha),
+                                  np.float32(self._beta), np.float32(1e4), 1)
+        elif bsz > 0:
             prev = numba.get_num_threads()
             if self._num_threads is not None:
                 numba.set_num_threads(int(self._num_threads))
