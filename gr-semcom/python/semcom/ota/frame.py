@@ -669,12 +669,11 @@ class FrameReceiver:
         done = p.get("raw", b"")                      # chunks decoded so far
         a = len(done) // hdr.CHUNK_BYTES * HEADER_CHUNK_SYMBOLS
         ns = p["chunks"] * HEADER_CHUNK_SYMBOLS
-        bits, ok = self._header_rx(torch.from_numpy(eq.reshape(-1)[a:ns][None].astype(np.complex64)),
-                                   torch.from_numpy(no.reshape(-1)[a:ns][None].astype(np.float32)),
-                                   num_bits=(ns - a) // HEADER_CHUNK_SYMBOLS * hdr.CHUNK_BITS)
+        bits, ok = self._header_rx.decode_numpy(eq.reshape(-1)[a:ns], no.reshape(-1)[a:ns],
+                                                num_bits=(ns - a) // HEADER_CHUNK_SYMBOLS * hdr.CHUNK_BITS)
         if ok is None or not bool(ok.all()):
             return self._fail_header(p)
-        raw = done + np.packbits(bits[0].numpy().astype(np.uint8)).tobytes()
+        raw = done + np.packbits(bits).tobytes()
         p["raw"] = raw
         try:
             chunks = hdr.chunks_of(raw)
@@ -783,9 +782,10 @@ class FrameReceiver:
                     data = flat.reshape(data.shape)
                 streams[info.name] = Stream(ANALOG, data, lengths=lengths)
             else:
-                bits, ok = self._digital(info)(part, part_no, num_bits=math.prod(info.shape))
-                if ok is None:
-                    ok = torch.ones(1, 1, dtype=torch.bool)
+                bits, ok = self._digital(info).decode_numpy(part[0].numpy(), part_no[0].numpy(),
+                                                            num_bits=math.prod(info.shape))
+                bits = torch.from_numpy(bits.astype(np.float32))[None]
+                ok = torch.ones(1, 1, dtype=torch.bool) if ok is None else torch.from_numpy(ok)[None]
                 streams[info.name] = Stream("digital", bits, mcs=get_mcs(info.mcs),
                                             codeword_bits=info.codeword_bits, lengths=lengths,
                                             block_ok=ok)
