@@ -60,3 +60,11 @@ def test_generator_encoding_equals_sionnas_encoder(k, n):
     from semcom.phy.digital import _ldpc_encoder, ldpc_encode
     u = torch.randint(0, 2, (7, k)).float()
     assert torch.equal(ldpc_encode(u, k, n), _ldpc_encoder(k, n)(u).float())
+
+
+@pytest.mark.parametrize("mcs,bits", [("bpsk-1/2", 512), ("qpsk-1/2", 5744), ("16qam-3/4", 300),
+                                      ("qpsk-uncoded", 77)])
+def test_encode_numpy_equals_call(mcs, bits):
+    tx = DigitalTransmitter(mcs)
+    u = torch.randint(0, 2, (1, bits)).float()
+    assert np.allclose(tx.encode_numpy(u[0].numpy()), tx(u)[0].numpy(), atol=1e-6)

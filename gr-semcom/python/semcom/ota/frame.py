@@ -362,8 +362,7 @@ class FrameTransmitter:
         return self._tx[key]
 
     def header_res(self, header_bytes: bytes) -> np.ndarray:
-        bits = np.unpackbits(np.frombuffer(header_bytes, dtype=np.uint8)).astype(np.float32)
-        return self._header_tx(torch.from_numpy(bits)[None])[0].numpy().astype(np.complex64)
+        return self._header_tx.encode_numpy(np.unpackbits(np.frombuffer(header_bytes, dtype=np.uint8)))
 
     def frame(self, message: Message, scheme: str, seq: int) -> np.ndarray:
         """Samples of one frame (``message`` must hold a single image, batch 1)."""

@@ -103,7 +103,9 @@ def find_runs(mask: np.ndarray):
 def derotate(x: np.ndarray, cfo: float, n0: int = 0) -> np.ndarray:
     """Remove a CFO of ``cfo`` subcarrier spacings; sample ``i`` of ``x`` is time ``n0 + i``."""
     n = np.arange(n0, n0 + len(x), dtype=np.float64)
-    return (x * np.exp(-2j * np.pi * cfo * n / FFT)).astype(np.complex64)
+    # the phase reduced mod 2 pi in float64, its exponential in complex64 (twice as fast)
+    ph = np.mod(n * (-2 * np.pi * cfo / FFT), 2 * np.pi).astype(np.float32)
+    return (x * np.exp(1j * ph)).astype(np.complex64)
 
 
 def lts_search(seg: np.ndarray, cfo_candidates, n0: int = 0):

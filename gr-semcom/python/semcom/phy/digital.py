@@ -117,6 +117,25 @@ def _crc_ok(blocks, poly):
     return out
 
 
+@njit(cache=True)
+def _crc_attach(blocks, poly):
+    """Rows of ``blocks`` [r, k] (0/1) with their CRC-24A appended -> [r, k + 24] (what Sionna's
+    ``CRCEncoder("CRC24A")`` returns)."""
+    r, k = blocks.shape
+    deg = len(poly) - 1
+    out = np.zeros((r, k + deg), np.uint8)
+    for i in range(r):
+        for j in range(k):
+            out[i, j] = blocks[i, j]
+        for j in range(k):
+            if out[i, j]:
+                for t in range(1, deg + 1):
+                    out[i, j + t] ^= poly[t]
+        for j in range(k):
+            out[i, j] = blocks[i, j]
+    return out
+
+
 @lru_cache(maxsize=8)
 def _pam_table(m: int):
     points = Constellation("pam", m).points.numpy().real.astype(np.float64)
@@ -225,6 +244,28 @@ class DigitalTransmitter(SemcomBlock):
         kind = "qam" if bps > 1 else "pam"
         self._points = torch.from_numpy(Constellation(kind, bps).points.numpy().astype(np.complex64))
         self._weights = torch.from_numpy((1 << np.arange(bps - 1, -1, -1)).astype(np.int64))
+
+    def encode_numpy(self, bits: np.ndarray) -> np.ndarray:
+        """One message's bits [L] (0/1) -> complex64 symbols [K]: :meth:`call` without torch
+        (the frame transmitter's and the receiver's header path)."""
+        bits = np.asarray(bits).reshape(-1).astype(np.uint8)
+        lay = self.layout(len(bits))
+        padded = np.zeros(lay.num_blocks * lay.payload_bits, np.uint8)
+        padded[: len(bits)] = bits
+        if self.mcs.coded:
+            blocks = _crc_attach(padded.reshape(lay.num_blocks, lay.payload_bits), _CRC24A)
+            if lay.k * lay.n > GENERATOR_MAX_ENTRIES:
+                coded = ldpc_encode(torch.from_numpy(blocks.astype(np.float32)), lay.k, lay.n).numpy().astype(np.uint8)
+            else:
+                words = _gf2_encode(np.ascontiguousarray(blocks), _generator(lay.k, lay.n))
+                coded = np.unpackbits(words.view(np.uint8), axis=1, count=lay.n)
+            coded = (coded ^ _scrambler(lay.n)[None]).reshape(-1)
+        else:
+            coded = np.zeros(lay.n, np.uint8)
+            coded[: len(bits)] = bits
+        bps = self.mcs.bits_per_symbol
+        idx = coded.reshape(-1, bps).astype(np.int64) @ self._weights.numpy()
+        return self._points.numpy()[idx]
 
     def _map(self, coded):
         bps = self.mcs.bits_per_symbol
