@@ -173,3 +173,15 @@ def test_all_impairments_together(clean):
     assert len(got) == 6 and ok.all()
     _, _, ok0 = _receive(y, msgs, tracking=False)
     assert not ok0.any()
+
+
+def test_channel_use_accounting_adds_up_to_the_frame(clean):
+    """Every frame reports the scheme's K (all its streams' channel uses) and the overhead by part;
+    they add up to the frame's length in samples; K is what the message itself counts."""
+    msgs, s, _, _ = clean
+    got, _, _ = _receive(s, msgs)
+    for f in got:
+        u = f.extra["uses"]
+        assert u["total"] == f.length == u["payload"] + u["overhead"]
+        assert u["payload"] == int(msgs[f.seq].channel_uses()[0]) == sum(u["streams"].values())
+        assert u["overhead_by"]["preamble"] == 320 and u["overhead_by"]["pad"] >= 0

@@ -216,7 +216,9 @@ class semantic_rx(gr.sync_block):
         png = self._imgs.to_png(image)
         n = self._file_index
         meta = dict(n=n, seq=int(frame.seq), scheme=frame.scheme, decoder=frame.decoder_spec, snr_est=round(float(frame.snr_db), 3),
-                    cfo=round(float(frame.cfo), 5), timing=int(frame.timing),
+                    cfo=round(float(frame.cfo), 5), timing=int(frame.timing), length=int(frame.length),
+                    payload_uses=int(frame.extra.get("uses", {}).get("payload", 0)),
+                    overhead_uses=int(frame.extra.get("uses", {}).get("overhead", 0)),
                     failures=[str(f) for f in failures if f is not None], time=time.time())
         ref = self._reference(frame.seq)
         if ref is not None and ref.shape == image.shape:

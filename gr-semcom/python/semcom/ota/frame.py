@@ -82,6 +82,21 @@ def payload_symbols(streams) -> int:
     return max(1, math.ceil(sum(_stream_symbols(s) for s in streams) / N_DATA))
 
 
+def channel_uses(streams, n_hdr: int, n_pay: int) -> dict:
+    """Honest accounting of one frame in complex samples (channel uses): ``payload`` = the scheme's
+    K (every stream's channel uses, ``streams`` by name), and the ``overhead`` the frame adds
+    around it, by part: preamble (STF + LTF), header REs, pilots, pad (the last payload symbol's
+    filler), null subcarriers (DC and guards: 12 of 64) and cyclic prefixes. ``total`` equals the
+    frame's length in samples."""
+    per = {s.name: _stream_symbols(s) for s in streams}
+    k = sum(per.values())
+    nsym = n_hdr + n_pay
+    over = dict(preamble=PREAMBLE_LEN, header=n_hdr * N_DATA, pilots=4 * nsym,
+                pad=n_pay * N_DATA - k, null_subcarriers=(FFT - len(USED)) * nsym, cyclic_prefix=CP * nsym)
+    return dict(payload=k, streams=per, overhead=sum(over.values()), overhead_by=over,
+                total=k + sum(over.values()))
+
+
 def _moving_sum(z: np.ndarray, width: int = PHASE_SMOOTH) -> np.ndarray:
     """Centred sums of ``width`` neighbours of ``z`` (fewer at the edges), as long as ``z`` for any
     length, including frames shorter than ``width`` symbols."""
@@ -750,7 +765,7 @@ class FrameReceiver:
         y = self._symbols(p, n_hdr, n_pay)
         h = p["h"]
         qp = y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))
-        extra = dict(lts_metric=p["lts_metric"])
+        extra = dict(lts_metric=p["lts_metric"], uses=channel_uses(header.streams, n_hdr, n_pay))
         if self.tracking:
             t = symbol_times(n_hdr, n_pay)
             beta = fit_slope_rate(np.concatenate([p["c_hdr"], slope_products(qp, True)]),
