@@ -88,7 +88,7 @@ class semantic_rx(gr.sync_block):
         self.count = 0
         self._file_index = self._next_file_index()
         self.records = []
-        self.worker_stats = dict(decode_errors=0, rejected_by={})
+        self.worker_stats = dict(decode_errors=0, rejected_by={}, codec_failures=0)
         self.resumed = 0
         self._codecs = CodecCache(self.policy.max_codecs)
         self._budget = DecodeBudget(self.policy.decode_budget_s)
@@ -134,6 +134,7 @@ class semantic_rx(gr.sync_block):
         st["rejected"] = sum(by.values())
         st["rejected_by"] = by
         st["decode_errors"] = self.worker_stats["decode_errors"]
+        st["codec_failures"] = self.worker_stats.get("codec_failures", 0)   # decoded, a stream's CRC failed
         st["images"] = self.count
         st["last_seq"] = self.receiver.last_seq
         st["resumed"] = self.resumed
@@ -235,6 +236,8 @@ class semantic_rx(gr.sync_block):
             with open(path, "wb") as fh:
                 fh.write(png)
             meta["file"] = path
+        if meta["failures"]:
+            self.worker_stats["codec_failures"] = self.worker_stats.get("codec_failures", 0) + 1
         self.count += 1
         self._file_index += 1
         self.records.append(meta)

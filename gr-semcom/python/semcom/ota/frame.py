@@ -12,10 +12,14 @@ Frame = STF (160) | LTF (160) | header OFDM symbols | payload OFDM symbols (80 s
   :class:`~semcom.phy.DigitalTransmitter` symbols, on the 48 data subcarriers, symbol after
   symbol; the last symbol is filled with a known QPSK pad.
 
-Receiver: channel estimate from the LTF, refined (and the noise variance estimated) with the
-decoded header as extra training (decision directed, every header RE is known once its CRCs pass);
-common phase per payload symbol from the 4 pilots, smoothed over 9 symbols; ZF equalisation (what
-decoders trained on ``x + n/h`` expect). The SNR estimate is ``mean|H|^2 / N0`` per RE, the
+Receiver: a blind front end removes DC offset and IQ imbalance; channel estimate from the LTF
+(smoothed across subcarriers only as far as the channel is flat), refined (and the noise variance
+estimated) with the decoded header as extra training (decision directed, every header RE is known
+once its CRCs pass); per OFDM symbol, the common phase from the 4 pilots (residual CFO and phase
+noise, Kalman-smoothed) and the sampling-clock slope across subcarriers (fitted over the header's
+REs and the payload's pilots); ZF equalisation (what decoders trained on ``x + n/h`` expect).
+``tracking=False`` gives the receiver without the front end and the tracking (common phase
+smoothed over 9 symbols), for comparisons. The SNR estimate is ``mean|H|^2 / N0`` per RE, the
 convention of :mod:`semcom.snr`.
 """
 from __future__ import annotations
