@@ -1,5 +1,6 @@
 """The semcom CLI, called in-process through main(argv)."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +105,13 @@ BAD_INPUT = [
     ("eval --size 0", "'--size'"),
     ("eval --limit -1", "'--limit'"),
     ("eval --images '/nonexistent/*.png'", "no file matches"),
+    ("replay /nonexistent/rec.sigmf-meta", "does not exist"),
+    ("replay {text_file}", "does not exist"),
+    ("replay {bad_meta}", "is not SigMF metadata"),
+    ("replay {ci16_meta}", "datatype 'ci16_le'"),
+    ("replay {shipped} --accept bogus", "accepted scheme 'bogus' is not registered"),
+    ("replay {shipped} --scheme nope", "unknown scheme 'nope'"),
+    ("replay {shipped} --max-cfo 0", "'--max-cfo'"),
     ("nosuchcommand", "No such command"),
     ("link --nosuchoption", "No such option"),
 ]
@@ -129,6 +137,16 @@ def bad_files(tmp_path_factory):
     files["text_file"].write_text("not an image\n")
     Image.new("L", (10000, 6000)).save(files["big_png"])   # 60 MP, a few hundred bytes of PNG
     files["empty_dir"].mkdir()
+    rec = Path(__file__).resolve().parents[1] / "data" / "recordings" / "ota_impairments.sigmf-meta"
+    files["shipped"] = rec
+    (d / "bad.sigmf-meta").write_text("{not json")
+    (d / "bad.sigmf-data").write_bytes(b"")
+    files["bad_meta"] = d / "bad.sigmf-meta"
+    meta = json.loads(rec.read_text())
+    meta["global"]["core:datatype"] = "ci16_le"
+    (d / "ci16.sigmf-meta").write_text(json.dumps(meta))
+    (d / "ci16.sigmf-data").write_bytes(b"\x00" * 16)
+    files["ci16_meta"] = d / "ci16.sigmf-meta"
     return {k: str(v) for k, v in files.items()}
 
 
@@ -136,7 +154,7 @@ def bad_files(tmp_path_factory):
 def test_bad_input_is_one_line_and_exit_2(command, message, bad_files, capsys, tmp_path):
     import shlex
     argv = shlex.split(command.format(**bad_files))
-    if argv[0] in ("send", "eval"):
+    if argv[0] in ("send", "eval", "replay"):
         argv += ["-o", str(tmp_path / "out")]
     assert main(argv) == 2
     captured = capsys.readouterr()

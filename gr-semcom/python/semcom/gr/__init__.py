@@ -6,11 +6,13 @@ from .analog_mapper import analog_mapper
 from .channel import channel
 from .digital_rx import digital_rx
 from .digital_tx import digital_tx
+from .impairments import impairments
+from .sigmf_sink import sigmf_sink
 from .snr_estimator import snr_estimator
 from .zmq_source import zmq_source
 
 __all__ = ["channel", "analog_mapper", "analog_demapper", "digital_tx", "digital_rx", "snr_estimator",
-           "zmq_source"]
+           "zmq_source", "impairments", "sigmf_sink"]
 
 
 def _optional(module, name):

@@ -59,11 +59,14 @@ class semantic_rx(gr.sync_block):
     max_image_side : largest image height/width a header may declare, pixels.
     decode_budget : largest predicted decode time per frame, seconds (0: none).
     resume : continue the counters of an existing stats file.
+    tracking : track residual CFO, phase noise and sampling-clock drift from the pilots and remove
+        DC offset and IQ imbalance (:class:`semcom.ota.FrameReceiver`); False: the receiver
+        without tracking, for comparison.
     """
 
     def __init__(self, scheme="", out_dir="rx_images", reference="", size=0, lpips=False,
                  stats_file="", decoder="fast", max_cfo=2.5, accept="", max_image_side=1024,
-                 decode_budget=60.0, resume=True):
+                 decode_budget=60.0, resume=True, tracking=True):
         gr.sync_block.__init__(self, name="semantic_rx", in_sig=[np.complex64], out_sig=None)
         from semcom.ota import FrameReceiver, images as imgs
         from semcom.ota.policy import CodecCache, DecodeBudget, ReceiverPolicy
@@ -81,11 +84,11 @@ class semantic_rx(gr.sync_block):
         self.policy = ReceiverPolicy(accept=accept, max_image_side=side, max_image_pixels=side * side,
                                      decode_budget_s=float(decode_budget))
         self.receiver = FrameReceiver(max_cfo=float(max_cfo), decoder=decoder, policy=self.policy,
-                                      decoder_spec=self.scheme)
+                                      decoder_spec=self.scheme, tracking=bool(tracking))
         self.count = 0
         self._file_index = self._next_file_index()
         self.records = []
-        self.worker_stats = dict(decode_errors=0, rejected_by={})
+        self.worker_stats = dict(decode_errors=0, rejected_by={}, codec_failures=0)
         self.resumed = 0
         self._codecs = CodecCache(self.policy.max_codecs)
         self._budget = DecodeBudget(self.policy.decode_budget_s)
@@ -131,6 +134,7 @@ class semantic_rx(gr.sync_block):
         st["rejected"] = sum(by.values())
         st["rejected_by"] = by
         st["decode_errors"] = self.worker_stats["decode_errors"]
+        st["codec_failures"] = self.worker_stats.get("codec_failures", 0)   # decoded, a stream's CRC failed
         st["images"] = self.count
         st["last_seq"] = self.receiver.last_seq
         st["resumed"] = self.resumed
@@ -213,7 +217,9 @@ class semantic_rx(gr.sync_block):
         png = self._imgs.to_png(image)
         n = self._file_index
         meta = dict(n=n, seq=int(frame.seq), scheme=frame.scheme, decoder=frame.decoder_spec, snr_est=round(float(frame.snr_db), 3),
-                    cfo=round(float(frame.cfo), 5), timing=int(frame.timing),
+                    cfo=round(float(frame.cfo), 5), timing=int(frame.timing), length=int(frame.length),
+                    payload_uses=int(frame.extra.get("uses", {}).get("payload", 0)),
+                    overhead_uses=int(frame.extra.get("uses", {}).get("overhead", 0)),
                     failures=[str(f) for f in failures if f is not None], time=time.time())
         ref = self._reference(frame.seq)
         if ref is not None and ref.shape == image.shape:
@@ -230,6 +236,8 @@ class semantic_rx(gr.sync_block):
             with open(path, "wb") as fh:
                 fh.write(png)
             meta["file"] = path
+        if meta["failures"]:
+            self.worker_stats["codec_failures"] = self.worker_stats.get("codec_failures", 0) + 1
         self.count += 1
         self._file_index += 1
         self.records.append(meta)

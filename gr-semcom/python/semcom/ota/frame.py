@@ -12,10 +12,14 @@ Frame = STF (160) | LTF (160) | header OFDM symbols | payload OFDM symbols (80 s
   :class:`~semcom.phy.DigitalTransmitter` symbols, on the 48 data subcarriers, symbol after
   symbol; the last symbol is filled with a known QPSK pad.
 
-Receiver: channel estimate from the LTF, refined (and the noise variance estimated) with the
-decoded header as extra training (decision directed, every header RE is known once its CRCs pass);
-common phase per payload symbol from the 4 pilots, smoothed over 9 symbols; ZF equalisation (what
-decoders trained on ``x + n/h`` expect). The SNR estimate is ``mean|H|^2 / N0`` per RE, the
+Receiver: a blind front end removes DC offset and IQ imbalance; channel estimate from the LTF
+(smoothed across subcarriers only as far as the channel is flat), refined (and the noise variance
+estimated) with the decoded header as extra training (decision directed, every header RE is known
+once its CRCs pass); per OFDM symbol, the common phase from the 4 pilots (residual CFO and phase
+noise, Kalman-smoothed) and the sampling-clock slope across subcarriers (fitted over the header's
+REs and the payload's pilots); ZF equalisation (what decoders trained on ``x + n/h`` expect).
+``tracking=False`` gives the receiver without the front end and the tracking (common phase
+smoothed over 9 symbols), for comparisons. The SNR estimate is ``mean|H|^2 / N0`` per RE, the
 convention of :mod:`semcom.snr`.
 """
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from numba import njit
 
 from ..csi import CSI
 from ..phy import AnalogDemapper, AnalogMapper, DigitalReceiver, DigitalTransmitter, get_mcs
@@ -81,6 +86,21 @@ def payload_symbols(streams) -> int:
     return max(1, math.ceil(sum(_stream_symbols(s) for s in streams) / N_DATA))
 
 
+def channel_uses(streams, n_hdr: int, n_pay: int) -> dict:
+    """Honest accounting of one frame in complex samples (channel uses): ``payload`` = the scheme's
+    K (every stream's channel uses, ``streams`` by name), and the ``overhead`` the frame adds
+    around it, by part: preamble (STF + LTF), header REs, pilots, pad (the last payload symbol's
+    filler), null subcarriers (DC and guards: 12 of 64) and cyclic prefixes. ``total`` equals the
+    frame's length in samples."""
+    per = {s.name: _stream_symbols(s) for s in streams}
+    k = sum(per.values())
+    nsym = n_hdr + n_pay
+    over = dict(preamble=PREAMBLE_LEN, header=n_hdr * N_DATA, pilots=4 * nsym,
+                pad=n_pay * N_DATA - k, null_subcarriers=(FFT - len(USED)) * nsym, cyclic_prefix=CP * nsym)
+    return dict(payload=k, streams=per, overhead=sum(over.values()), overhead_by=over,
+                total=k + sum(over.values()))
+
+
 def _moving_sum(z: np.ndarray, width: int = PHASE_SMOOTH) -> np.ndarray:
     """Centred sums of ``width`` neighbours of ``z`` (fewer at the edges), as long as ``z`` for any
     length, including frames shorter than ``width`` symbols."""
@@ -100,6 +120,252 @@ def _smooth(h: np.ndarray, width: int = 5) -> np.ndarray:
     return (num / den / rot).astype(np.complex64)
 
 
+def _smooth_adaptive(h: np.ndarray, no: float) -> np.ndarray:
+    """:func:`_smooth` with the widest of 5, 3, 1 subcarriers whose averaging error stays within
+    the noise it removes: on a frequency-selective channel (TDL-C at 300 ns: coherence bandwidth
+    about 3 subcarriers) averaging neighbours would blur the channel more than it cuts the noise.
+    ``no``: noise variance of ``h`` per subcarrier."""
+    for width in (5, 3):
+        hs = _smooth(h, width)
+        # E|h - hs|^2 from noise alone is about no (1 - 1/width); more means the channel varies
+        if float(np.mean(np.abs(h - hs) ** 2)) <= 1.5 * no * (1 - 1 / width) + 1e-12:
+            return hs
+    return h.astype(np.complex64)
+
+
+# Pairs of subcarrier positions (in USED order) 14 subcarriers apart: the pilots' spacing.
+_K = USED.astype(np.float64)
+_PAIR_I, _PAIR_J = np.nonzero(_K[None, :] - _K[:, None] == 14)
+_PILOT_PAIR_I = np.array([0, 1, 2])
+_PILOT_PAIR_J = np.array([1, 2, 3])
+TRACK_SPACING = 14
+SYMBOL_T0 = DATA_OFFSET + CP - BACKOFF + FFT // 2 - (STF_LEN + LTF_GUARD + FFT)   # 108
+
+
+def symbol_times(first: int, count: int) -> np.ndarray:
+    """Sample time of the FFT window centre of OFDM symbols first.. from the LTF's centre (the
+    reference of the channel estimate, where the sampling-clock drift is zero)."""
+    return SYMBOL_T0 + SYMBOL * (np.arange(count, dtype=np.float64) + first)
+
+
+def slope_products(q: np.ndarray, pilots_only: bool) -> np.ndarray:
+    """Per symbol, sum of ``q[j] conj(q[i])`` over subcarrier pairs 14 apart: its angle / 14 is the
+    symbol's phase slope across subcarriers (radians per subcarrier)."""
+    if pilots_only:
+        return (q[:, _PILOT_PAIR_J] * np.conj(q[:, _PILOT_PAIR_I])).sum(axis=1)
+    return (q[:, _PAIR_J] * np.conj(q[:, _PAIR_I])).sum(axis=1)
+
+
+def fit_slope_rate(c: np.ndarray, t: np.ndarray) -> float:
+    """Sampling-clock drift: the per-symbol slope products ``c`` (see :func:`slope_products`) at
+    times ``t`` -> the slope's growth, radians per subcarrier per sample (weighted least squares
+    through the origin, on the angles unwrapped along the frame after a 5-symbol moving sum)."""
+    if len(c) == 0:
+        return 0.0
+    cs = _moving_sum(c, 5)
+    w = np.abs(cs)
+    if not np.all(np.isfinite(cs)) or w.sum() <= 0:
+        return 0.0
+    b = np.unwrap(np.angle(cs)) / TRACK_SPACING
+    # the unwrap starts near the reference (small slopes): keep the branch closest to zero there
+    b -= 2 * np.pi / TRACK_SPACING * np.round(b[0] * TRACK_SPACING / (2 * np.pi))
+    den = float(np.sum(w * t * t))
+    return float(np.sum(w * t * b) / den) if den > 0 else 0.0
+
+
+@njit(cache=True)
+def _kalman_phase(z, r, q, qw, w0):
+    """Phase of the phasors ``z`` [n] as a two-state random walk (phase, phase step per symbol):
+    a Kalman filter that unwraps each measurement around its prediction, then a
+    Rauch-Tung-Striebel smoother. ``r``: measurement variance (rad^2), ``q``/``qw``: process
+    variances of the phase and of its step, ``w0``: the first guess of the step. Returns the
+    smoothed phases and the innovations' negative log-likelihood (after the first two symbols)."""
+    n = len(z)
+    xf = np.zeros((n, 2))
+    pf = np.zeros((n, 2, 2))
+    xp = np.zeros((n, 2))
+    pp = np.zeros((n, 2, 2))
+    x0, x1 = np.angle(z[0]), w0
+    p00, p01, p11 = 1e3, 0.0, 1.0
+    nll = 0.0
+    for s in range(n):
+        if s > 0:
+            x0 = x0 + x1
+            p00, p01, p11 = p00 + 2 * p01 + p11 + q, p01 + p11, p11 + qw
+        xp[s, 0], xp[s, 1] = x0, x1
+        pp[s, 0, 0], pp[s, 0, 1], pp[s, 1, 0], pp[s, 1, 1] = p00, p01, p01, p11
+        m = x0 + np.angle(z[s] * np.exp(-1j * x0))
+        sv = p00 + r
+        k0, k1 = p00 / sv, p01 / sv
+        e = m - x0
+        if s >= 2:
+            nll += e * e / sv + np.log(sv)
+        x0, x1 = x0 + k0 * e, x1 + k1 * e
+        p00, p01, p11 = p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01
+        xf[s, 0], xf[s, 1] = x0, x1
+        pf[s, 0, 0], pf[s, 0, 1], pf[s, 1, 0], pf[s, 1, 1] = p00, p01, p01, p11
+    out = np.zeros(n)
+    s0, s1 = xf[n - 1, 0], xf[n - 1, 1]
+    out[n - 1] = s0
+    for s in range(n - 2, -1, -1):
+        # C = Pf F^T Pp[s+1]^-1, F = [[1, 1], [0, 1]]
+        a00 = pf[s, 0, 0] + pf[s, 0, 1]
+        a01 = pf[s, 0, 1]
+        a10 = pf[s, 1, 0] + pf[s, 1, 1]
+        a11 = pf[s, 1, 1]
+        b00, b01, b11 = pp[s + 1, 0, 0], pp[s + 1, 0, 1], pp[s + 1, 1, 1]
+        det = b00 * b11 - b01 * b01
+        i00, i01, i11 = b11 / det, -b01 / det, b00 / det
+        c00, c01 = a00 * i00 + a01 * i01, a00 * i01 + a01 * i11
+        c10, c11 = a10 * i00 + a11 * i01, a10 * i01 + a11 * i11
+        d0, d1 = s0 - xp[s + 1, 0], s1 - xp[s + 1, 1]
+        s0, s1 = xf[s, 0] + c00 * d0 + c01 * d1, xf[s, 1] + c10 * d0 + c11 * d1
+        out[s] = s0
+    return out, nll
+
+
+def track_phase(q: np.ndarray, k: np.ndarray, t: np.ndarray, beta: float, no: float):
+    """Common phase of each symbol from its known REs ``q = y conj(h x)`` [n, m] on subcarriers
+    ``k`` at times ``t``, after removing the sampling-clock slope ``beta * t * k``: a residual CFO
+    (a phase step per symbol, allowed to drift) plus a random walk (phase noise) whose variance
+    is measured from the frame's own phase steps, tracked by :func:`_kalman_phase`.
+    Returns (phase [n] in radians, residual CFO in radians per sample, phase-noise variance per
+    symbol)."""
+    z = (q * np.exp(-1j * beta * t[:, None] * k[None, :])).sum(axis=1).astype(np.complex128)
+    n = len(z)
+    if n == 0:
+        return np.zeros(0), 0.0, 0.0
+    if n == 1 or not np.all(np.isfinite(z)):
+        return np.angle(z), 0.0, 0.0
+    dt = float(t[1] - t[0])
+    w0 = float(np.angle(np.sum(z[1:] * np.conj(z[:-1]))))
+    amp = float(np.mean(np.abs(z)))
+    # measurement variance of angle(z): no * sum|h|^2 / (2 A^2), with A = sum |h|^2 ~ mean |z|
+    r = min(max(no / (2 * max(amp, 1e-30)), 1e-9), 10.0)
+    d = np.angle(z[1:] * np.conj(z[:-1]) * np.exp(-1j * w0))
+    qv = max(float(np.mean(d * d)) - 2 * r, 1e-6 * r)
+    # the step's own variance (a drifting CFO): the most likely of a few
+    phase, best = None, np.inf
+    for qw in (1e-3 * qv, 1e-8, 1e-7, 1e-6, 1e-5):
+        ph, nll = _kalman_phase(z, r, qv, qw, w0)
+        if nll < best:
+            phase, best = ph, nll
+    slope = np.polyfit(t, phase, 1)[0] if n > 2 else w0 / dt
+    return phase, float(slope), qv
+
+
+class _FrontEnd:
+    """DC offset and IQ imbalance removed before anything else, estimated blind in fixed blocks of
+    :attr:`BLOCK` samples (absolute positions: the same output for any chunking):
+
+    * DC: the block mean (an OFDM signal has no DC: its DC subcarrier is empty).
+    * IQ imbalance ``v = mu x + nu conj(x)``: a proper signal has ``E x^2 = 0``, so
+      ``r = E v^2 / E |v|^2 = 2 mu nu / (|mu|^2 + |nu|^2)`` and ``z = v - beta conj(v)`` with
+      ``beta = r / 2 ~ nu / conj(mu)`` cancels the image.
+
+    Each block's estimates enter exponential averages over blocks (weight :attr:`ALPHA`) used from
+    the next block on. When the power of :attr:`WINDOW` samples falls more than 40 dB below the
+    running power by more than 60 dB (the end of a burst of garbage: no frame has that dynamic
+    range), the estimates restart there from no correction: a burst cannot leave its DC behind."""
+
+    BLOCK = 4096
+    ALPHA = 0.125
+    MAX_BETA = 0.25
+    WINDOW = 256
+    DROP = 1e-6
+
+    def __init__(self):
+        self.dc = 0j
+        self.beta = 0j
+        self.dc_used = 0j
+        self.beta_used = 0j
+        self.power = None
+        self.raw_power = None
+        self.restarts = 0
+        self._s1 = 0j
+        self._s2 = 0j
+        self._p = 0.0
+        self._n = 0
+        self._raw = 0.0
+        self._p4 = 0.0
+        self._var = 1.0
+
+    def _drop(self, seg: np.ndarray) -> int:
+        """Index in ``seg`` of the first window far below the running power (-1: none)."""
+        if self.raw_power is None or len(seg) < self.WINDOW:
+            return -1
+        k = len(seg) // self.WINDOW
+        pw = np.mean((np.abs(seg[: k * self.WINDOW]) ** 2).reshape(k, self.WINDOW), axis=1)
+        low = np.flatnonzero(pw < self.DROP * self.raw_power)
+        return int(low[0]) * self.WINDOW if len(low) else -1
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty_like(x)
+        pos = 0
+        while pos < len(x):
+            m = min(len(x) - pos, self.BLOCK - self._n)
+            seg = x[pos: pos + m]
+            cut = self._drop(seg)
+            if cut == 0:                       # restart: no correction until a block is measured
+                self.dc, self.beta, self.power, self.raw_power = 0j, 0j, None, None
+                self.dc_used, self.beta_used = 0j, 0j
+                self._s1, self._s2, self._p, self._n, self._raw, self._p4 = 0j, 0j, 0.0, 0, 0.0, 0.0
+                self.restarts += 1
+                continue
+            if cut > 0:
+                m, seg = cut, seg[:cut]
+            v = seg - np.complex64(self.dc)
+            out[pos: pos + m] = v if self.beta_used == 0 else v - np.complex64(self.beta_used) * np.conj(v)
+            if self.dc_used != self.dc:
+                out[pos: pos + m] += np.complex64(self.dc - self.dc_used)
+            vd = v.astype(np.complex128)
+            self._s1 += complex(vd.sum())
+            self._raw += float(np.vdot(seg, seg).real)
+            self._s2 += complex(np.dot(vd, vd))
+            pv = (vd.real * vd.real + vd.imag * vd.imag)
+            self._p += float(pv.sum())
+            self._p4 += float(np.dot(pv, pv))
+            self._n += m
+            pos += m
+            if self._n == self.BLOCK:
+                self._block_done()
+        return out
+
+    def _block_done(self):
+        n = self.BLOCK
+        mean = self._s1 / n                                  # DC left after the current estimate
+        power = max(self._p / n - abs(mean) ** 2, 0.0)
+        s2 = self._s2 / n - mean * mean
+        r = s2 / power if power > 1e-30 else 0j
+        b = r / 2
+        if abs(b) > self.MAX_BETA:
+            b = b / abs(b) * self.MAX_BETA
+        if self.power is None:
+            self.dc, self.beta, self.power = self.dc + mean, b, power
+            self._var = 1.0
+        else:
+            self._var = (1 - self.ALPHA) ** 2 * self._var + self.ALPHA ** 2
+            a = self.ALPHA
+            self.dc += a * mean
+            self.beta += a * (b - self.beta)       # b is measured before the IQ correction
+            if abs(self.beta) > self.MAX_BETA:
+                self.beta = self.beta / abs(self.beta) * self.MAX_BETA
+            self.power += a * (power - self.power)
+        # Only estimates well above their own noise are applied: a block of N samples of a proper
+        # signal gives the DC within sqrt(P / N) and beta within sqrt(sum|v|^4) / (2 sum|v|^2)
+        # (one standard deviation); the average over blocks scales those by sqrt(self._var).
+        # Without an impairment the samples then pass untouched instead of with a -40 dB
+        # estimation error.
+        spread = math.sqrt(self._var)
+        sd_dc = spread * math.sqrt((power + 1e-30) / n)
+        sd_beta = spread * math.sqrt(self._p4) / (2 * self._p) if self._p > 0 else 1.0
+        self.dc_used = self.dc if abs(self.dc) > 5 * sd_dc else 0j
+        self.beta_used = self.beta if abs(self.beta) > 5 * sd_beta else 0j
+        raw = self._raw / n
+        self.raw_power = raw if self.raw_power is None else self.raw_power + self.ALPHA * (raw - self.raw_power)
+        self._s1, self._s2, self._p, self._n, self._raw, self._p4 = 0j, 0j, 0.0, 0, 0.0, 0.0
+
+
 class FrameTransmitter:
     """Message of one image -> one frame of complex64 baseband samples (1 sample per RE rate)."""
 
@@ -115,8 +381,7 @@ class FrameTransmitter:
         return self._tx[key]
 
     def header_res(self, header_bytes: bytes) -> np.ndarray:
-        bits = np.unpackbits(np.frombuffer(header_bytes, dtype=np.uint8)).astype(np.float32)
-        return self._header_tx(torch.from_numpy(bits)[None])[0].numpy().astype(np.complex64)
+        return self._header_tx.encode_numpy(np.unpackbits(np.frombuffer(header_bytes, dtype=np.uint8)))
 
     def frame(self, message: Message, scheme: str, seq: int) -> np.ndarray:
         """Samples of one frame (``message`` must hold a single image, batch 1)."""
@@ -217,6 +482,15 @@ class FrameReceiver:
         and the bounds on every header field (default: every registered scheme, default bounds).
     decoder_spec : a codec spec that decodes every frame whatever its header names (the policy's
         scheme allow-list is then not consulted; its bounds still are).
+    tracking : follow what real radios do to the frame (default): the common phase of every OFDM
+        symbol from its pilots (a residual CFO plus a phase-noise random walk, smoothed with a
+        gain set from the measured phase steps), the sampling-clock drift (the phase slope across
+        subcarriers as it grows over the frame, fitted over the header's known REs and the
+        payload's pilots), and a channel estimate smoothed across subcarriers only as far as the
+        channel is flat. False: the receiver before tracking (common phase from the pilots over 9
+        symbols, no sampling-clock correction, always 5-subcarrier smoothing), for comparison.
+    frontend : remove DC offset and IQ imbalance blind before detection (:class:`_FrontEnd`);
+        default: as ``tracking``.
 
     ``stats``: samples, invalid_samples (NaN, Inf or above :data:`MAX_SAMPLE_ABS` in magnitude:
     zeroed), detected (preambles confirmed by the LTS), decoded (frames delivered),
@@ -230,8 +504,11 @@ class FrameReceiver:
 
     def __init__(self, max_cfo: float = 2.5, threshold: float = 0.3, min_run: int = 12,
                  lts_threshold: float = 0.4, decoder: str = "fast",
-                 policy: ReceiverPolicy | None = None, decoder_spec: str = ""):
+                 policy: ReceiverPolicy | None = None, decoder_spec: str = "",
+                 tracking: bool = True, frontend: bool | None = None):
         self.max_cfo = max_cfo
+        self.tracking = bool(tracking)
+        self.frontend = self.tracking if frontend is None else bool(frontend)
         self.threshold = threshold
         self.min_run = min_run
         self.lts_threshold = lts_threshold
@@ -242,7 +519,8 @@ class FrameReceiver:
             from ..codecs import codec_names, parse_spec
             if parse_spec(self.decoder_spec)[0] not in codec_names():
                 raise ValueError(f"unknown scheme in decoder_spec {self.decoder_spec!r}")
-        self._header_rx = DigitalReceiver(HEADER_MCS, HEADER_CODEWORD_BITS, decoder=decoder)
+        # one numba thread: a frame's few LDPC blocks decode fastest on one core
+        self._header_rx = DigitalReceiver(HEADER_MCS, HEADER_CODEWORD_BITS, decoder=decoder, num_threads=1)
         self._header_tx = FrameTransmitter()
         self._rx = OrderedDict()
         self._demapper = AnalogDemapper()
@@ -250,6 +528,7 @@ class FrameReceiver:
 
     def reset(self):
         self._buf = _Buffer()
+        self._fe = _FrontEnd() if self.frontend else None
         self._search = 0
         self._pending = None
         self.last_seq = None
@@ -270,6 +549,8 @@ class FrameReceiver:
             if bad.any():
                 self.stats["invalid_samples"] += int(np.count_nonzero(bad))
                 x = np.where(bad, np.complex64(0), x)
+            if self._fe is not None:
+                x = self._fe.process(x)
             self._buf.append(x)
             self.stats["samples"] += len(x)
         out = []
@@ -288,7 +569,7 @@ class FrameReceiver:
             if not progressed:
                 break
         keep = self._search if self._pending is None else min(self._search, self._pending["t0"])
-        self._buf.trim(keep - 8)
+        self._buf.trim(keep - 8 - HALF)
         return out
 
     # ---------------------------------------------------------------- stages
@@ -307,7 +588,8 @@ class FrameReceiver:
         self._search = max(self._search, self._buf.base)
         if end - self._search < WINDOW + HALF + self.min_run:
             return False
-        c, p = sc_metric(self._buf.get(self._search, end))
+        lead = min(HALF - 1, self._search - self._buf.base) if self.tracking else 0
+        c, p = sc_metric(self._buf.get(self._search - lead, end), dc_block=self.tracking, lead=lead)
         runs = find_runs(c > self.threshold)
         for a, b in runs:
             if b == len(c):          # still rising / incomplete: wait for more samples
@@ -350,8 +632,11 @@ class FrameReceiver:
         t0 = lts1 - LTS1_OFFSET
         y = ltf_fft(derotate(self._buf.get(lts1 - BACKOFF, lts1 - BACKOFF + 2 * FFT), cfo,
                              lts1 - BACKOFF - t0))
-        h0 = _smooth(y.mean(axis=0) * LTS_FREQ)
         no = float(np.sum(np.abs(y[0] - y[1]) ** 2) / (2 * len(USED)))
+        if self.tracking:
+            h0 = _smooth_adaptive(y.mean(axis=0) * LTS_FREQ, no / 2)
+        else:
+            h0 = _smooth(y.mean(axis=0) * LTS_FREQ)
         self.stats["detected"] += 1
         p.update(stage="header", t0=t0, cfo=cfo, lts_metric=metric, y_ltf=y, h0=h0,
                  no_lts=max(no, 1e-12), chunks=1)
@@ -388,20 +673,25 @@ class FrameReceiver:
             return False
         y = self._symbols(p, 0, n_sym)
         h0 = p["h0"]
-        z = (y[:, POS_PILOT] * np.conj(h0[POS_PILOT] * pilots(0, n_sym))).sum(axis=1)
-        z = _moving_sum(z)
-        eq = y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h0[POS_DATA]
+        qp = y[:, POS_PILOT] * np.conj(h0[POS_PILOT] * pilots(0, n_sym))
+        if self.tracking:
+            t = symbol_times(0, n_sym)
+            beta = fit_slope_rate(slope_products(qp, True), t)
+            phase, _, _ = track_phase(qp, _K[POS_PILOT], t, beta, p["no_lts"])
+            rot = np.exp(-1j * (phase[:, None] + beta * t[:, None] * _K[None, POS_DATA]))
+        else:
+            rot = np.exp(-1j * np.angle(_moving_sum(qp.sum(axis=1))))[:, None]
+        eq = y[:, POS_DATA] * rot / h0[POS_DATA]
         # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
         no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
         done = p.get("raw", b"")                      # chunks decoded so far
         a = len(done) // hdr.CHUNK_BYTES * HEADER_CHUNK_SYMBOLS
         ns = p["chunks"] * HEADER_CHUNK_SYMBOLS
-        bits, ok = self._header_rx(torch.from_numpy(eq.reshape(-1)[a:ns][None].astype(np.complex64)),
-                                   torch.from_numpy(no.reshape(-1)[a:ns][None].astype(np.float32)),
-                                   num_bits=(ns - a) // HEADER_CHUNK_SYMBOLS * hdr.CHUNK_BITS)
+        bits, ok = self._header_rx.decode_numpy(eq.reshape(-1)[a:ns], no.reshape(-1)[a:ns],
+                                                num_bits=(ns - a) // HEADER_CHUNK_SYMBOLS * hdr.CHUNK_BITS)
         if ok is None or not bool(ok.all()):
             return self._fail_header(p)
-        raw = done + np.packbits(bits[0].numpy().astype(np.uint8)).tobytes()
+        raw = done + np.packbits(bits).tobytes()
         p["raw"] = raw
         try:
             chunks = hdr.chunks_of(raw)
@@ -423,6 +713,16 @@ class FrameReceiver:
         known = np.empty((n_sym, len(USED)), dtype=np.complex64)
         known[:, POS_DATA] = _fill(self._header_tx.header_res(raw))
         known[:, POS_PILOT] = pilots(0, n_sym)
+        track = {}
+        if self.tracking:
+            # sampling-clock slope and common phase of every header symbol from all its REs
+            q = y * np.conj(h0 * known)
+            t = symbol_times(0, n_sym)
+            c_hdr = slope_products(q, False)
+            beta = fit_slope_rate(c_hdr, t)
+            zk = (q * np.exp(-1j * beta * t[:, None] * _K[None, :])).sum(axis=1)
+            y = y * np.exp(-1j * (np.angle(zk)[:, None] + beta * t[:, None] * _K[None, :]))
+            track = dict(c_hdr=c_hdr, t_hdr=t)
         ys = np.concatenate([p["y_ltf"], y])
         xs = np.concatenate([np.tile(LTS_FREQ, (2, 1)), known])
         zs = (ys * np.conj(h0 * xs)).sum(axis=1)
@@ -434,7 +734,7 @@ class FrameReceiver:
         no = max(float(resid / dof), 1e-12)
         signal = max(float(np.mean(np.abs(h) ** 2)) - no / m, 1e-12)
         p.update(stage="payload", header=header, raw=raw, n_hdr=n_sym, n_pay=n_pay, h=h, no=no,
-                 snr_db=10 * math.log10(signal / no), total=total, spec=spec)
+                 snr_db=10 * math.log10(signal / no), total=total, spec=spec, **track)
         return True
 
     def _payload(self, p):
@@ -447,6 +747,8 @@ class FrameReceiver:
         # A new preamble starting inside the frame: the transmitter stopped mid-frame. The scan
         # reaches past the end (as far as samples are there) to see a preamble straddling it.
         scan_a = t0 + DATA_OFFSET
+        # (the plain metric: the DC-blocked one can rise on the frame's own tail at high SNR,
+        # and what the front end leaves of a DC offset is far below a frame's power)
         c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)))
         for a, b in find_runs(c > max(self.threshold, 0.5)):
             if b - a < self.min_run:
@@ -466,9 +768,20 @@ class FrameReceiver:
         self._search = max(self._search, end - WINDOW - HALF)
         y = self._symbols(p, n_hdr, n_pay)
         h = p["h"]
-        z = (y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))).sum(axis=1)
-        z = _moving_sum(z)
-        eq = (y[:, POS_DATA] * np.exp(-1j * np.angle(z))[:, None] / h[POS_DATA]).reshape(-1)
+        qp = y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))
+        extra = dict(lts_metric=p["lts_metric"], uses=channel_uses(header.streams, n_hdr, n_pay))
+        if self.tracking:
+            t = symbol_times(n_hdr, n_pay)
+            beta = fit_slope_rate(np.concatenate([p["c_hdr"], slope_products(qp, True)]),
+                                  np.concatenate([p["t_hdr"], t]))
+            phase, omega, qv = track_phase(qp, _K[POS_PILOT], t, beta, p["no"])
+            rot = np.exp(-1j * (phase[:, None] + beta * t[:, None] * _K[None, POS_DATA]))
+            extra.update(sco_ppm=float(beta * FFT / (2 * np.pi) * 1e6),
+                         residual_cfo=float(omega * FFT / (2 * np.pi)),
+                         phase_step_var=float(qv))
+        else:
+            rot = np.exp(-1j * np.angle(_moving_sum(qp.sum(axis=1))))[:, None]
+        eq = (y[:, POS_DATA] * rot / h[POS_DATA]).reshape(-1)
         no_re = np.tile(p["no"] / np.abs(h[POS_DATA]) ** 2, n_pay)
         streams, pos = {}, 0
         for info in header.streams:
@@ -487,9 +800,10 @@ class FrameReceiver:
                     data = flat.reshape(data.shape)
                 streams[info.name] = Stream(ANALOG, data, lengths=lengths)
             else:
-                bits, ok = self._digital(info)(part, part_no, num_bits=math.prod(info.shape))
-                if ok is None:
-                    ok = torch.ones(1, 1, dtype=torch.bool)
+                bits, ok = self._digital(info).decode_numpy(part[0].numpy(), part_no[0].numpy(),
+                                                            num_bits=math.prod(info.shape))
+                bits = torch.from_numpy(bits.astype(np.float32))[None]
+                ok = torch.ones(1, 1, dtype=torch.bool) if ok is None else torch.from_numpy(ok)[None]
                 streams[info.name] = Stream("digital", bits, mcs=get_mcs(info.mcs),
                                             codeword_bits=info.codeword_bits, lengths=lengths,
                                             block_ok=ok)
@@ -505,7 +819,7 @@ class FrameReceiver:
         self.stats["decoded"] += 1
         return True, ReceivedFrame(header.scheme, header.seq, message, csi, snr, p["cfo"], t0,
                                    p["total"], header, p["no"],
-                                   dict(lts_metric=p["lts_metric"]), p["spec"])
+                                   extra, p["spec"])
 
     def _digital(self, info: hdr.StreamInfo) -> DigitalReceiver:
         """The receiver of a digital stream's (MCS, codeword size), the last few kept."""
@@ -513,7 +827,7 @@ class FrameReceiver:
         if key in self._rx:
             self._rx.move_to_end(key)
         else:
-            self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder)
+            self._rx[key] = DigitalReceiver(info.mcs, info.codeword_bits, decoder=self.decoder, num_threads=1)
             while len(self._rx) > DIGITAL_RECEIVERS_KEPT:
                 self._rx.popitem(last=False)
         return self._rx[key]

@@ -7,9 +7,10 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-from sionna.phy.fec.crc import CRCDecoder, CRCEncoder
+from numba import njit
+from sionna.phy.fec.crc import CRCEncoder
 from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
-from sionna.phy.mapping import Demapper, Mapper
+from sionna.phy.mapping import Constellation
 
 from ..block import SemcomBlock
 from .mcs import MCS, get_mcs
@@ -61,6 +62,90 @@ def block_layout(num_bits: int, mcs: MCS, codeword_bits: int = DEFAULT_CODEWORD_
     return BlockLayout(num_bits, num_blocks, payload, k, n, bps)
 
 
+@njit(cache=True)
+def _pam_llr(y, no, points, labels):
+    """Exact APP LLRs (log P(1) / P(0)) of real PAM observations ``y`` [n] with noise ``no`` [n]
+    (``exp(-(y - x)^2 / no)``, Sionna's demapper on a real axis) for the points [M] and their
+    bit labels [M, m] -> [n, m]; what ``Demapper("app", "pam", m)`` computes, without torch."""
+    n, mpts, m = len(y), len(points), labels.shape[1]
+    out = np.empty((n, m), np.float32)
+    metric = np.empty(mpts)
+    for i in range(n):
+        for j in range(mpts):
+            d = y[i] - points[j]
+            metric[j] = -d * d / no[i]
+        for b in range(m):
+            m0 = -1e300
+            m1 = -1e300
+            for j in range(mpts):
+                if labels[j, b]:
+                    m1 = max(m1, metric[j])
+                else:
+                    m0 = max(m0, metric[j])
+            s0 = 0.0
+            s1 = 0.0
+            for j in range(mpts):
+                if labels[j, b]:
+                    s1 += np.exp(metric[j] - m1)
+                else:
+                    s0 += np.exp(metric[j] - m0)
+            out[i, b] = (m1 + np.log(s1)) - (m0 + np.log(s0))
+    return out
+
+
+@njit(cache=True)
+def _crc_ok(blocks, poly):
+    """Per row of ``blocks`` [r, k + 24] (0/1): does its CRC-24A (generator ``poly``, 25 bits,
+    highest power first) hold, i.e. is the row divisible by the generator."""
+    r, n = blocks.shape
+    deg = len(poly) - 1
+    out = np.empty(r, np.bool_)
+    reg = np.empty(n, np.uint8)
+    for i in range(r):
+        for j in range(n):
+            reg[j] = blocks[i, j]
+        for j in range(n - deg):
+            if reg[j]:
+                for t in range(1, deg + 1):
+                    reg[j + t] ^= poly[t]
+        ok = True
+        for j in range(n - deg, n):
+            if reg[j]:
+                ok = False
+                break
+        out[i] = ok
+    return out
+
+
+@njit(cache=True)
+def _crc_attach(blocks, poly):
+    """Rows of ``blocks`` [r, k] (0/1) with their CRC-24A appended -> [r, k + 24] (what Sionna's
+    ``CRCEncoder("CRC24A")`` returns)."""
+    r, k = blocks.shape
+    deg = len(poly) - 1
+    out = np.zeros((r, k + deg), np.uint8)
+    for i in range(r):
+        for j in range(k):
+            out[i, j] = blocks[i, j]
+        for j in range(k):
+            if out[i, j]:
+                for t in range(1, deg + 1):
+                    out[i, j + t] ^= poly[t]
+        for j in range(k):
+            out[i, j] = blocks[i, j]
+    return out
+
+
+@lru_cache(maxsize=8)
+def _pam_table(m: int):
+    points = Constellation("pam", m).points.numpy().real.astype(np.float64)
+    labels = ((np.arange(len(points))[:, None] >> np.arange(m - 1, -1, -1)[None, :]) & 1).astype(np.uint8)
+    return points, labels
+
+
+_CRC24A = np.asarray(CRCEncoder("CRC24A").crc_pol, dtype=np.uint8)
+
+
 @lru_cache(maxsize=64)
 def _scrambler(n: int) -> np.ndarray:
     return np.random.default_rng(_SCRAMBLER_SEED).integers(0, 2, n, dtype=np.uint8)
@@ -71,14 +156,53 @@ def _ldpc_encoder(k: int, n: int) -> LDPC5GEncoder:
     return LDPC5GEncoder(k, n)
 
 
+GENERATOR_MAX_ENTRIES = 4 << 20      # k * n of the codes encoded by a generator matrix
+
+
+@lru_cache(maxsize=16)
+def _generator(k: int, n: int) -> np.ndarray:
+    """The rate-matched 5G LDPC code (k, n) as a bit-packed generator matrix [k, ceil(n/64)]
+    uint64 (rows: Sionna's encodings of the unit vectors). The encoder is linear, so the XOR of
+    the rows where ``u`` is 1 is exactly Sionna's codeword of ``u`` (far faster than Sionna's
+    gathers: the header's re-encoding used to cost ~30 ms per frame)."""
+    g = _ldpc_encoder(k, n)(torch.eye(k, dtype=torch.float32)).numpy().astype(np.uint8)
+    words = -(-n // 64)
+    packed = np.zeros((k, words * 8), np.uint8)
+    packed[:, : -(-n // 8)] = np.packbits(g, axis=1)
+    return packed.view(np.uint64)
+
+
+@njit(cache=True)
+def _gf2_encode(u, g):
+    out = np.zeros((u.shape[0], g.shape[1]), np.uint64)
+    for b in range(u.shape[0]):
+        for i in range(u.shape[1]):
+            if u[b, i]:
+                for w in range(g.shape[1]):
+                    out[b, w] ^= g[i, w]
+    return out
+
+
+def ldpc_encode(u: torch.Tensor, k: int, n: int) -> torch.Tensor:
+    """5G LDPC encoding of ``u`` [..., k] (0/1) -> [..., n] float32, through the packed generator
+    (:func:`_generator`) for codes up to :data:`GENERATOR_MAX_ENTRIES`, else Sionna's encoder."""
+    if k * n > GENERATOR_MAX_ENTRIES:
+        return _ldpc_encoder(k, n)(u)
+    lead = u.shape[:-1]
+    ub = np.ascontiguousarray(u.detach().reshape(-1, k).numpy().astype(np.uint8))
+    words = _gf2_encode(ub, _generator(k, n))
+    bits = np.unpackbits(words.view(np.uint8), axis=1, count=n)
+    return torch.from_numpy(bits.astype(np.float32)).reshape(*lead, n)
+
+
 @lru_cache(maxsize=64)
-def _ldpc_decoder(k: int, n: int, kind: str, num_iter: int):
+def _ldpc_decoder(k: int, n: int, kind: str, num_iter: int, num_threads=None):
     encoder = _ldpc_encoder(k, n)
     if kind == "sionna":
         return LDPC5GDecoder(encoder, num_iter=num_iter, hard_out=True, return_infobits=True)
     if kind == "fast":
         from .ldpc import LDPC5GFastDecoder
-        return LDPC5GFastDecoder(encoder, num_iter=num_iter)
+        return LDPC5GFastDecoder(encoder, num_iter=num_iter, num_threads=num_threads)
     raise ValueError(f"unknown LDPC decoder {kind!r}: 'fast' or 'sionna'")
 
 
@@ -115,7 +239,38 @@ class DigitalTransmitter(SemcomBlock):
         self.mcs = get_mcs(mcs)
         self.codeword_bits = codeword_bits
         self._crc = CRCEncoder("CRC24A")
-        self._mapper = Mapper("qam" if self.mcs.bits_per_symbol > 1 else "pam", self.mcs.bits_per_symbol)
+        bps = self.mcs.bits_per_symbol
+        # the constellation of Sionna's Mapper, looked up by label in numpy (the same symbols)
+        kind = "qam" if bps > 1 else "pam"
+        self._points = torch.from_numpy(Constellation(kind, bps).points.numpy().astype(np.complex64))
+        self._weights = torch.from_numpy((1 << np.arange(bps - 1, -1, -1)).astype(np.int64))
+
+    def encode_numpy(self, bits: np.ndarray) -> np.ndarray:
+        """One message's bits [L] (0/1) -> complex64 symbols [K]: :meth:`call` without torch
+        (the frame transmitter's and the receiver's header path)."""
+        bits = np.asarray(bits).reshape(-1).astype(np.uint8)
+        lay = self.layout(len(bits))
+        padded = np.zeros(lay.num_blocks * lay.payload_bits, np.uint8)
+        padded[: len(bits)] = bits
+        if self.mcs.coded:
+            blocks = _crc_attach(padded.reshape(lay.num_blocks, lay.payload_bits), _CRC24A)
+            if lay.k * lay.n > GENERATOR_MAX_ENTRIES:
+                coded = ldpc_encode(torch.from_numpy(blocks.astype(np.float32)), lay.k, lay.n).numpy().astype(np.uint8)
+            else:
+                words = _gf2_encode(np.ascontiguousarray(blocks), _generator(lay.k, lay.n))
+                coded = np.unpackbits(words.view(np.uint8), axis=1, count=lay.n)
+            coded = (coded ^ _scrambler(lay.n)[None]).reshape(-1)
+        else:
+            coded = np.zeros(lay.n, np.uint8)
+            coded[: len(bits)] = bits
+        bps = self.mcs.bits_per_symbol
+        idx = coded.reshape(-1, bps).astype(np.int64) @ self._weights.numpy()
+        return self._points.numpy()[idx]
+
+    def _map(self, coded):
+        bps = self.mcs.bits_per_symbol
+        idx = (coded.reshape(*coded.shape[:-1], -1, bps).to(torch.int64) * self._weights).sum(-1)
+        return self._points[idx]
 
     def layout(self, num_bits: int) -> BlockLayout:
         return block_layout(num_bits, self.mcs, self.codeword_bits)
@@ -130,12 +285,12 @@ class DigitalTransmitter(SemcomBlock):
         padded = torch.nn.functional.pad(bits, (0, lay.num_blocks * lay.payload_bits - num_bits))
         if self.mcs.coded:
             blocks = padded.reshape(batch, lay.num_blocks, lay.payload_bits)
-            coded = _ldpc_encoder(lay.k, lay.n)(self._crc(blocks))
+            coded = ldpc_encode(self._crc(blocks), lay.k, lay.n)
             pn = torch.as_tensor(_scrambler(lay.n), dtype=coded.dtype)
             coded = torch.remainder(coded + pn, 2).reshape(batch, -1)
         else:
             coded = torch.nn.functional.pad(padded, (0, lay.n - num_bits))
-        return self._mapper(coded)
+        return self._map(coded)
 
 
 class DigitalReceiver(SemcomBlock):
@@ -146,6 +301,8 @@ class DigitalReceiver(SemcomBlock):
     mcs, codeword_bits : as the transmitter's.
     decoder : ``"fast"`` (the project's layered min-sum, :mod:`semcom.phy.ldpc`) or ``"sionna"``.
     num_iter : int, LDPC iterations.
+    num_threads : numba threads of the fast decoder (None: numba's default). A few blocks at a
+        time decode fastest on 1 (a 2-thread pool costs more than the work on a busy machine).
 
     Input
     -----
@@ -162,18 +319,19 @@ class DigitalReceiver(SemcomBlock):
     """
 
     def __init__(self, mcs, codeword_bits: int = DEFAULT_CODEWORD_BITS, decoder: str = "fast",
-                 num_iter: int = 20, **kwargs):
+                 num_iter: int = 20, num_threads=None, **kwargs):
         super().__init__(**kwargs)
         self.mcs = get_mcs(mcs)
         self.codeword_bits = codeword_bits
         self.decoder = decoder
         self.num_iter = num_iter
-        self._crc = CRCDecoder(CRCEncoder("CRC24A"))
+        self.num_threads = num_threads
         bps = self.mcs.bits_per_symbol
         # Gray square QAM in AWGN is separable: its APP LLRs are exactly those of two PAMs (Sionna
         # puts even label bits on the real axis, odd ones on the imaginary axis). Two sqrt(M)-point
-        # demappers cost far less than one M-point demapper.
-        self._demapper = Demapper("app", "pam", max(1, bps // 2))
+        # demappers cost far less than one M-point demapper; a numba kernel (:func:`_pam_llr`)
+        # computes what Sionna's app demapper does on them.
+        self._pam = _pam_table(max(1, bps // 2))
         self.erasures = 0
 
     def layout(self, num_bits: int) -> BlockLayout:
@@ -191,17 +349,66 @@ class DigitalReceiver(SemcomBlock):
         y = torch.where(erased, torch.zeros_like(y), y)
         no = torch.nan_to_num(no, nan=1.0, posinf=1e6).clamp_min(1e-9)
         bps = self.mcs.bits_per_symbol
+        points, labels = self._pam
+        yn, non = y.detach().cpu().numpy(), no.detach().cpu().numpy().astype(np.float64)
         if bps == 1:
-            llr = self._demapper(y, no).reshape(*y.shape, 1)
+            llr = torch.from_numpy(_pam_llr(yn.real.reshape(-1).astype(np.float64), non.reshape(-1),
+                                            points, labels)).reshape(*y.shape, 1)
         else:
             # A QAM point is (PAM_re + j PAM_im) / sqrt(2) with unit-power PAMs: rescale each axis
             # to its PAM and give it noise of complex variance 2*no (real variance no).
-            axes = torch.stack([y.real, y.imag], dim=-1) * math.sqrt(2)
-            llr_axes = self._demapper(axes.to(torch.complex64), (2 * no)[..., None].expand(axes.shape))
+            axes = np.stack([yn.real, yn.imag], axis=-1).astype(np.float64) * math.sqrt(2)
+            nos = np.repeat((2 * non)[..., None], 2, axis=-1)
+            llr_axes = torch.from_numpy(_pam_llr(axes.reshape(-1), nos.reshape(-1), points, labels))
             llr = llr_axes.reshape(*y.shape, 2, bps // 2).transpose(-1, -2)
         llr = llr.reshape(*y.shape, bps)
         llr = torch.where(erased[..., None], torch.zeros_like(llr), llr)
         return llr.reshape(y.shape[0], -1)
+
+    def decode_numpy(self, y: np.ndarray, no, num_bits: int):
+        """:meth:`call` for one message in numpy, without torch (the frame receiver's path):
+        ``y`` [K'] complex, ``no`` scalar or [K'] -> (bits [num_bits] uint8, block_ok
+        [num_blocks] bool, or None for an uncoded MCS). Same results as :meth:`call` with the
+        fast decoder; other decoders go through :meth:`call`."""
+        lay = self.layout(num_bits)
+        y = np.asarray(y).reshape(-1)
+        if len(y) < lay.symbols:
+            raise ValueError(f"truncated frame: {len(y)} symbols received, "
+                             f"{lay.symbols} needed for {num_bits} bits at {self.mcs}")
+        if self.decoder != "fast":
+            bits, ok = self(torch.from_numpy(y[None].astype(np.complex64)),
+                            torch.from_numpy(np.broadcast_to(np.asarray(no, np.float32), y.shape)[None].copy()),
+                            num_bits=num_bits)
+            return bits[0].numpy().astype(np.uint8), None if ok is None else ok[0].numpy()
+        y = y[:lay.symbols].astype(np.complex128)
+        no = np.broadcast_to(np.asarray(no, np.float64), (len(np.asarray(no).reshape(-1)) if np.ndim(no) else 1,)).reshape(-1)
+        no = np.broadcast_to(no[:lay.symbols] if len(no) > 1 else no, y.shape)
+        erased = ~np.isfinite(y)
+        if erased.any():
+            self.erasures += int(erased.sum())
+            y = np.where(erased, 0, y)
+        no = np.clip(np.nan_to_num(no, nan=1.0, posinf=1e6), 1e-9, None)
+        bps = self.mcs.bits_per_symbol
+        points, labels = self._pam
+        if bps == 1:
+            llr = _pam_llr(np.ascontiguousarray(y.real), np.ascontiguousarray(no), points, labels)
+        else:
+            axes = np.stack([y.real, y.imag], axis=-1) * math.sqrt(2)
+            nos = np.repeat((2 * no)[:, None], 2, axis=1)
+            llr = _pam_llr(axes.reshape(-1), nos.reshape(-1), points, labels)
+            llr = llr.reshape(len(y), 2, bps // 2).transpose(0, 2, 1)
+        llr = llr.reshape(len(y), bps)
+        if erased.any():
+            llr[erased] = 0
+        llr = llr.reshape(-1)
+        if not self.mcs.coded:
+            return (llr[:num_bits] > 0).astype(np.uint8), None
+        llr = llr.reshape(lay.num_blocks, lay.n)
+        llr = np.where(_scrambler(lay.n).astype(bool), -llr, llr)
+        dec = _ldpc_decoder(lay.k, lay.n, "fast", self.num_iter, self.num_threads)
+        info, syndrome_ok = dec.decode_numpy(llr)
+        block_ok = _crc_ok(info, _CRC24A) & syndrome_ok
+        return info[:, :lay.k - CRC_BITS].reshape(-1)[:num_bits], block_ok
 
     def call(self, y, no, num_bits: int):
         lay = self.layout(num_bits)
@@ -220,14 +427,17 @@ class DigitalReceiver(SemcomBlock):
         llr = llr.reshape(batch, lay.num_blocks, lay.n)
         pn = torch.as_tensor(_scrambler(lay.n), dtype=torch.bool)
         llr = torch.where(pn, -llr, llr)
-        dec = _ldpc_decoder(lay.k, lay.n, self.decoder, self.num_iter)
+        dec = _ldpc_decoder(lay.k, lay.n, self.decoder, self.num_iter,
+                            self.num_threads if self.decoder == "fast" else None)
         if self.decoder == "fast":
             info, syndrome_ok = dec(llr)
         else:
             info = dec(llr)
             syndrome_ok = torch.ones(info.shape[:-1], dtype=torch.bool)  # Sionna reports none: the CRC decides
-        payload, crc_ok = self._crc(info)
-        block_ok = crc_ok.reshape(batch, lay.num_blocks).bool() & syndrome_ok.reshape(batch, lay.num_blocks).bool()
+        flat = info.reshape(-1, lay.k)
+        crc_ok = torch.from_numpy(_crc_ok(flat.detach().cpu().numpy().astype(np.uint8), _CRC24A))
+        payload = flat[:, :lay.k - CRC_BITS]
+        block_ok = crc_ok.reshape(batch, lay.num_blocks) & syndrome_ok.reshape(batch, lay.num_blocks).bool()
         bits = payload.reshape(batch, -1)[:, :num_bits]
         return bits, block_ok
 

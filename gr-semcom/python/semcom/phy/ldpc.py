@@ -196,6 +196,11 @@ def _decode_kernel(llr, out_bits, out_ok, out_iter,
             out_iter[b] = it_done
 
 
+# The same kernel compiled without the thread pool: what num_threads=1 runs (a few blocks per call
+# decode in a fraction of a millisecond, less than waking and syncing a pool costs).
+_decode_kernel_serial = njit(parallel=False, cache=True, fastmath=_FASTMATH)(_decode_kernel.py_func)
+
+
 class LDPC5GFastDecoder(Block):
     # pylint: disable=line-too-long
     r"""Fast layered min-sum decoder for 5G NR LDPC codes (CPU, numba).
@@ -376,6 +381,30 @@ class LDPC5GFastDecoder(Block):
         if input_shape[-1] != self._n:
             raise ValueError(f"Last dimension must be of length n={self._n}.")
 
+    def decode_numpy(self, llr: np.ndarray, num_iter: Optional[int] = None):
+        """:meth:`call` on numpy, for a caller already in numpy (no torch on the way):
+        ``llr`` [B, n] float32 (Sionna's convention, positive => 1) -> (bits [B, k] uint8,
+        syndrome ok [B] bool)."""
+        x = np.asarray(llr, np.float32).reshape(-1, self._n)
+        if self._deint is not None:
+            x = x[:, self._deint.numpy()]
+        x = np.clip(-np.nan_to_num(x, nan=0.0, posinf=self._llr_max, neginf=-self._llr_max),
+                    -self._llr_max, self._llr_max).astype(np.float32)
+        x = np.ascontiguousarray(x)
+        bsz = x.shape[0]
+        bits = np.empty((bsz, self._k), np.float32)
+        ok = np.empty(bsz, np.bool_)
+        iters = np.empty(bsz, np.int32)
+        it = self._num_iter if num_iter is None else int(num_iter)
+        kernel = _decode_kernel_serial if self._num_threads == 1 else _decode_kernel
+        if bsz > 0:
+            kernel(x, bits, ok, iters, self._z, self._k, self._k_ldpc, self._nc * self._z,
+                   self._row_ptr, self._cols, self._shifts, self._max_deg, it, self._early_stop,
+                   np.float32(self._alpha), np.float32(self._beta), np.float32(1e4),
+                   1 if self._num_threads == 1 else numba.get_num_threads())
+        self.last_num_iter = iters
+        return bits.astype(np.uint8), ok
+
     def call(
         self, llr: torch.Tensor, /, *, num_iter: Optional[int] = None
     ) -> Union[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
@@ -394,7 +423,13 @@ class LDPC5GFastDecoder(Block):
         ok = np.empty(bsz, np.bool_)
         iters = np.empty(bsz, np.int32)
         it = self._num_iter if num_iter is None else int(num_iter)
-        if bsz > 0:
+        if bsz > 0 and self._num_threads == 1:
+            _decode_kernel_serial(arr, bits, ok, iters,
+                                  self._z, self._k, self._k_ldpc, self._nc * self._z,
+                                  self._row_ptr, self._cols, self._shifts, self._max_deg,
+                                  it, self._early_stop, np.float32(self._alpha),
+                                  np.float32(self._beta), np.float32(1e4), 1)
+        elif bsz > 0:
             prev = numba.get_num_threads()
             if self._num_threads is not None:
                 numba.set_num_threads(int(self._num_threads))
