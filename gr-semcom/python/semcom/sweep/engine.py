@@ -129,7 +129,7 @@ def run(grid: Grid, store: ResultStore, engine: str = "serial", workers: int = 1
     """Compute the grid's missing rows into ``store``; render ``out_dir`` (if given) from it.
 
     Returns ``{"computed": rows computed now, "skipped": rows already stored, "total": grid rows,
-    "seconds": wall time, "run_id": ...}``. ``on_task(task, results)`` is called after each task
+    "seconds": wall time, "startup": Ray's start-up within it (s), "run_id": ..., "tasks": ...}``. ``on_task(task, results)`` is called after each task
     is committed (tests use it to kill a run at a chosen point).
     """
     from tqdm import tqdm
@@ -148,6 +148,7 @@ def run(grid: Grid, store: ResultStore, engine: str = "serial", workers: int = 1
                dynamic_ncols=True, mininterval=1.0)
     last_render = time.time()
     status = "failed"
+    timing = {"startup": 0.0}
     try:
         def commit(task, results, worker):
             nonlocal last_render
@@ -161,7 +162,7 @@ def run(grid: Grid, store: ResultStore, engine: str = "serial", workers: int = 1
 
         if tasks and engine == "ray":
             from .ray_engine import run_ray
-            run_ray(grid, tasks, store, run_id, commit, workers=workers, address=address, threads=threads)
+            timing = run_ray(grid, tasks, store, run_id, commit, workers=workers, address=address, threads=threads)
         elif tasks:
             worker = RowWorker(images_by_name(grid), threads=threads)
             name = f"serial:{_host()}:{_pid()}"
@@ -176,7 +177,7 @@ def run(grid: Grid, store: ResultStore, engine: str = "serial", workers: int = 1
     if out_dir is not None:
         views.render(store, grid, out_dir)
     return {"computed": len(todo), "skipped": done, "total": total, "seconds": time.time() - start,
-            "run_id": run_id, "tasks": len(tasks)}
+            "run_id": run_id, "tasks": len(tasks), "startup": timing.get("startup", 0.0)}
 
 
 def _host() -> str:

@@ -30,8 +30,6 @@ def init_ray(workers: int, address: str | None):
     """Connect to ``address`` or start a quiet local instance bound to loopback, no dashboard."""
     import logging
 
-    if not address:
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")      # a local instance bound to loopback
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     import ray
@@ -81,8 +79,10 @@ def run_ray(grid, tasks, store, run_id, commit, workers: int = 1, address: str |
     from .engine import images_by_name
     from .store import row_key
     from .version import code_version
+    t0 = time.perf_counter()
     ray = init_ray(workers, address)
     actors = []
+    timing = {}
     try:
         images_ref = ray.put(images_by_name(grid))
         Actor = _actor_class(ray)
@@ -94,6 +94,7 @@ def run_ray(grid, tasks, store, run_id, commit, workers: int = 1, address: str |
                 spec, version = next(iter(bad.items()))
                 raise RuntimeError(f"a Ray worker (semcom at {report['package']}) computes {spec!r} as version "
                                    f"{version}, the driver as {mine[spec]}: same code and models on every node")
+        timing["startup"] = time.perf_counter() - t0   # Ray up, actors built, versions checked
         queues = {}
         for task in tasks:
             queues.setdefault(task.scheme, deque()).append(task)
@@ -143,6 +144,7 @@ def run_ray(grid, tasks, store, run_id, commit, workers: int = 1, address: str |
                 pass
         if not address:
             ray.shutdown()
+    return timing
 
 
 def task_overhead(workers: int = 1, tasks: int = 200, address: str | None = None) -> dict:
