@@ -87,13 +87,17 @@ def main(argv=None):
         lines.append(f"| {w} | {o['sequential'] * 1e3:.2f} | {o['pipelined'] * 1e3:.2f} |")
     per_row = results["serial"]["row_seconds"] / results["serial"]["rows"]
     seq_ms = overhead[1]["sequential"] * 1e3
+    inflation = r2["row_seconds"] / r1["row_seconds"]
     lines += ["", f"Reading: a row here costs {per_row:.2f} s of compute on one core, a task of {args.task_rows} "
-              f"rows {per_row * args.task_rows:.1f} s, so the engine's overhead per task ({seq_ms:.1f} ms, the "
-              f"store's transaction included in the wall figures) is {seq_ms / 1e3 / (per_row * args.task_rows):.2%} of "
-              "it; what a cluster adds is Ray's start-up (seconds, once) and each actor's codec load and warm-up "
-              "(once per scheme and image size). On a cluster the wall time is then about "
-              "rows x seconds per row / workers, as long as each worker has a core of its own; on this shared "
-              "2-core machine the second worker competes with the other jobs, which bounds the speed-up measured.", ""]
+              f"rows {per_row * args.task_rows:.1f} s, so the engine's overhead per task ({seq_ms:.1f} ms) is "
+              f"{seq_ms / 1e3 / (per_row * args.task_rows):.3%} of it; what a cluster adds is Ray's start-up "
+              "(seconds, once) and each actor's codec load and warm-up (once per scheme and image size, inside "
+              f"the rows' time). With two workers the time spent inside rows grew {inflation:.2f}x "
+              f"({r1['row_seconds']:.0f} s -> {r2['row_seconds']:.0f} s): the two workers did not each get a "
+              "core of their own on this shared machine (see the load average), which is what bounds the "
+              "speed-up measured here; with a free core per worker the time after start-up is the rows' time "
+              "divided by the workers, plus the imbalance of the last tasks (tasks of "
+              f"{args.task_rows} rows).", ""]
     text = "\n".join(lines)
     print(text)
     if args.write:

@@ -246,6 +246,13 @@ def render(args, grids, store):
     head = (f"Rendered from the store by `{args.command}`: {done} of {total} rows of the grid "
             f"({'complete' if done == total else 'incomplete: a rerun continues it'}); the store held "
             f"{counts['rows']} rows from {counts['computations']} computations, {counts['duplicates']} computed twice.\n")
+    cost_rows = store.con.execute(
+        "SELECT r.scheme, COUNT(*), AVG(c.seconds), SUM(c.seconds) FROM computations c JOIN rows r "
+        "ON r.key = c.row_key WHERE c.seconds IS NOT NULL GROUP BY r.scheme ORDER BY r.scheme").fetchall()
+    costs = ("### What the rows cost\n\nWall time per row on the workers, from the store's computation log "
+             "(this shared 2-core machine, other jobs running: an upper bound of a free core's time):\n\n"
+             "| scheme | rows | mean s/row | total s |\n| --- | --- | --- | --- |\n"
+             + "".join(f"| {s} | {n} | {m:.2f} | {t:.0f} |\n" for s, n, m, t in cost_rows))
     figures = "\n".join(f"![{c}](metrics_{c}.png)" for c in args.channels)
     grids_md = "\n".join(f"![grid {c} {s}](grid_{c}_{s}px.png)" for s, _, g in grids for c in g.channels)
     readme = HERE / "README.md"
@@ -253,7 +260,7 @@ def render(args, grids, store):
     top = text.split(README_MARK)[0] if README_MARK in text else "# All schemes\n\n" + __doc__.strip() + "\n\n"
     atomic_write(readme, top + README_MARK + "\n\n" + head + "\n" + LEADER_BEGIN + "\n" + md + LEADER_END + "\n\n"
                  + "### Figures (LPIPS, DISTS, PSNR against SNR; solid 256 px, dashed 64 px)\n\n" + figures
-                 + "\n\n### Image grids (the first test image, draw 0)\n\n" + grids_md + "\n")
+                 + "\n\n### Image grids (the first test image, draw 0)\n\n" + grids_md + "\n\n" + costs)
     root = ROOT / "README.md"
     if root.exists() and LEADER_BEGIN in root.read_text():
         text = root.read_text()
