@@ -243,3 +243,24 @@ def test_ray_with_two_workers_gives_the_serial_rows_bit_for_bit(tmp_path):
     workers = {w for (w,) in ray_store.con.execute("SELECT DISTINCT worker FROM computations")}
     assert len(workers) == 2 and all(w.startswith("ray:") for w in workers)
     assert plan(g, ray_store)[0] == []
+
+
+def test_the_comparison_finds_its_schemes_and_ranks_paired_rows():
+    import repo_scripts
+    sim = repo_scripts.load("sim/all_schemes/run.py")
+    found = sim.candidates()
+    assert "ota-test" not in found and {"sc-sic", "deepjscc", "jpeg2000-ldpc", "bpg-capacity"} <= set(found)
+    assert sim.takes_channel_uses("jpeg2000-capacity") and not sim.takes_channel_uses("deepjscc")
+    if (REPO / "models" / "deepjscc" / "config.json").is_file():
+        k, schemes = sim.schemes_at(64, data.load_images("test", size=64, version=1)[:1])
+        assert k == 512 and "deepjscc" in schemes and "jpeg2000-ldpc:channel_uses=512" in schemes
+        assert "sc-sic" not in schemes   # it sends another K at 64 px
+    rows = [{"scheme": s, "channel": "awgn", "snr_db": snr, "image": im, "run": 0, "lpips": v, "dists": v, "psnr": 1 / v}
+            for s, v in (("a", 0.2), ("b", 0.1)) for snr in (1.0, 5.0) for im in ("x", "y")]
+    rows = [r for r in rows if not (r["scheme"] == "b" and r["image"] == "y" and r["snr_db"] == 5.0)]
+    results = {"rows": rows, "settings": {"schemes": ["a", "b"], "channels": ["awgn"], "snrs": [1.0, 5.0]}}
+    (table,) = sim.leaderboard([(64, 512, results)])
+    assert table["pairs"] == 1 and table["images"] == 1          # image y is not complete for scheme b
+    assert [t["scheme"] for t in table["table"]] == ["b", "a"]   # best LPIPS first
+    md = sim.leaderboard_markdown([table])
+    assert "| 1 | b | 0.100 / 0.100 / 10.00 |" in md
