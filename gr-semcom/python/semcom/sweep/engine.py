@@ -119,6 +119,18 @@ def group(grid: Grid, todo: list, task_rows: int) -> list:
             for i, specs in enumerate(tasks)]
 
 
+def pin_process(channels):
+    """What a process computing rows sets once: Dr.Jit (Sionna RT's path solver) on one thread when
+    a ray-traced channel is in the grid. Its multi-threaded tracing is not bit-reproducible under
+    load (measured: 1 of 6 concurrent traces of rt-street gave other last bits), and the traced
+    channel is computed once per process, so it would tie a row's bits to its worker."""
+    from ..channels import CHANNELS
+    from ..channels.raytraced import RayTracedChannel
+    if any(isinstance(CHANNELS.get(c), type) and issubclass(CHANNELS[c], RayTracedChannel) for c in channels):
+        import drjit
+        drjit.set_thread_count(1)
+
+
 def images_by_name(grid: Grid) -> dict:
     return {name: grid.images[i].contiguous() for i, name in enumerate(grid.image_names)}
 
@@ -164,6 +176,7 @@ def run(grid: Grid, store: ResultStore, engine: str = "serial", workers: int = 1
             from .ray_engine import run_ray
             timing = run_ray(grid, tasks, store, run_id, commit, workers=workers, address=address, threads=threads)
         elif tasks:
+            pin_process(grid.channels)
             worker = RowWorker(images_by_name(grid), threads=threads)
             name = f"serial:{_host()}:{_pid()}"
             for task in tasks:

@@ -49,11 +49,13 @@ def init_ray(workers: int, address: str | None):
 def _actor_class(ray):
     @ray.remote(num_cpus=1)
     class SweepActor:
-        def __init__(self, images, threads):
+        def __init__(self, images, threads, channels=()):
             import socket
 
             import torch
             torch.set_num_threads(int(threads))
+            from semcom.sweep.engine import pin_process
+            pin_process(channels)
             from semcom.sweep.rows import RowWorker
             self.worker = RowWorker(images, threads=threads)
             self.name = f"ray:{socket.gethostname()}:{os.getpid()}"
@@ -86,7 +88,7 @@ def run_ray(grid, tasks, store, run_id, commit, workers: int = 1, address: str |
     try:
         images_ref = ray.put(images_by_name(grid))
         Actor = _actor_class(ray)
-        actors = [Actor.remote(images_ref, threads) for _ in range(int(workers))]
+        actors = [Actor.remote(images_ref, threads, list(grid.channels)) for _ in range(int(workers))]
         mine = {s: code_version(s) for s in grid.schemes}
         for report in ray.get([a.versions.remote(list(grid.schemes)) for a in actors]):
             bad = {s: v for s, v in report["versions"].items() if v != mine[s]}
