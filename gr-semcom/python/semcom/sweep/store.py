@@ -216,9 +216,11 @@ class ResultStore:
                         shape, data = None, bytes(value)
                     con.execute("INSERT OR IGNORE INTO blobs (row_key, kind, shape, data) VALUES (?, ?, ?, ?)",
                                 (key, kind, shape, data))
+                # what this computation produced: its metrics, and its blobs other than a row's plain values
+                what = sorted(result["metrics"]) + sorted(f"blob:{kind}" for kind, _ in blobs)
                 con.execute("INSERT INTO computations (row_key, run_id, worker, seconds, metrics, finished) "
                             "VALUES (?, ?, ?, ?, ?, ?)",
-                            (key, run_id, worker, result.get("seconds"), json.dumps(sorted(result["metrics"])), now))
+                            (key, run_id, worker, result.get("seconds"), json.dumps(what), now))
 
     def delete(self, keys):
         """Forget these rows, their blobs, computations and attempts (``--fresh``)."""
@@ -264,8 +266,9 @@ class ResultStore:
                 "duplicates": len(self.duplicates())}
 
     def duplicates(self, same_metrics_only: bool = True) -> list:
-        """Keys computed more than once (with the same metric list, when ``same_metrics_only``: a
-        recomputation that adds metrics the row lacked is an upgrade, not a duplicate)."""
+        """Keys computed more than once (producing the same metrics and blobs, when
+        ``same_metrics_only``: a recomputation that adds metrics, a kept image or features the row
+        lacked is an upgrade, not a duplicate)."""
         group = "row_key, metrics" if same_metrics_only else "row_key"
         return [r[0] for r in self.con.execute(
             f"SELECT row_key FROM computations GROUP BY {group} HAVING COUNT(*) > 1")]
