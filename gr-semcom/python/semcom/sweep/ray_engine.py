@@ -27,7 +27,9 @@ def ray_available() -> bool:
 
 
 def init_ray(workers: int, address: str | None):
-    """Connect to ``address`` or start a quiet local instance bound to loopback, no dashboard."""
+    """Connect to ``address`` or start a quiet local instance (no dashboard UI, no log forwarding,
+    advertised on 127.0.0.1; Ray's token authentication stays on: its gRPC servers listen on every
+    interface and Ray 2.60 has no switch to bind them to loopback)."""
     import logging
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
