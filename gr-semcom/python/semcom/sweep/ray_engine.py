@@ -1,8 +1,10 @@
 """The grid's tasks on Ray: a local instance (``num_cpus = workers``) or a cluster (``address``).
 
 ``workers`` actors (one CPU each) each hold a :class:`~semcom.sweep.rows.RowWorker`: an actor
-loads a scheme's codec the first time it gets one of its tasks and keeps it for its life (tasks of
-the scheme an actor ran last go to it first, so a codec is rarely loaded by every actor). The
+loads a scheme's codec the first time it gets one of its tasks and keeps it for its life. Tasks go
+out in the grid's order (draw, image, scheme, channel, SNR), two in flight per actor, so a run
+stopped early has whole images done rather than whole schemes; each actor then loads each codec
+once (seconds) instead of keeping to one scheme. The
 images travel once through Ray's object store; the models load from each node's own
 ``models/`` (``$SEMCOM_MODELS``). Before any task, every actor reports the code version of every
 scheme of the grid and the driver refuses to start if one differs from its own: rows are tagged
@@ -99,24 +101,12 @@ def run_ray(grid, tasks, store, run_id, commit, workers: int = 1, address: str |
                 raise RuntimeError(f"a Ray worker (semcom at {report['package']}) computes {spec!r} as version "
                                    f"{version}, the driver as {mine[spec]}: same code and models on every node")
         timing["startup"] = time.perf_counter() - t0   # Ray up, actors built, versions checked
-        queues = {}
-        for task in tasks:
-            queues.setdefault(task.scheme, deque()).append(task)
-        last_scheme = {i: None for i in range(len(actors))}
+        queue = deque(tasks)   # grid order: a partial run covers whole images, draw by draw
         busy = {i: 0 for i in range(len(actors))}
         pending = {}
 
         def next_task(i):
-            q = queues.get(last_scheme[i])
-            if not q:   # the scheme with the most work left (so actors spread over schemes late)
-                name = max(queues, key=lambda s: len(queues[s]), default=None)
-                q = queues.get(name)
-            if not q:
-                return None
-            task = q.popleft()
-            if not q:
-                queues.pop(task.scheme)
-            return task
+            return queue.popleft() if queue else None
 
         def submit(i):
             task = next_task(i)
@@ -126,7 +116,6 @@ def run_ray(grid, tasks, store, run_id, commit, workers: int = 1, address: str |
             ref = actors[i].compute.remote(task.specs, grid.metrics, grid.feature_kinds, task.keep)
             pending[ref] = (i, task)
             busy[i] += 1
-            last_scheme[i] = task.scheme
             return True
 
         for _ in range(in_flight_per_actor):
