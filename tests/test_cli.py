@@ -94,7 +94,7 @@ BAD_INPUT = [
     ("send {text_file} --baseline none", "unreadable or corrupt image"),
     ("send {big_png} --baseline none", "megapixels, more than the 50 megapixels"),
     ("send demo --scheme deepjscc:model_dir={empty_dir} --baseline none", "no DeepJSCC model"),
-    ("eval --runs 0", "'--runs': 0 is not in the range"),
+    ("eval --runs 0", "'--runs' / '--draws': 0 is not in the range"),
     ("eval --metrics psnr,foo", "'foo' is not a per-image metric"),
     ("eval --set-metrics psnr", "'psnr' is not a set-level metric"),
     ("eval --schemes 'deepjscc;bogus'", "unknown scheme 'bogus'"),
@@ -112,9 +112,30 @@ BAD_INPUT = [
     ("replay {shipped} --accept bogus", "accepted scheme 'bogus' is not registered"),
     ("replay {shipped} --scheme nope", "unknown scheme 'nope'"),
     ("replay {shipped} --max-cfo 0", "'--max-cfo'"),
+    ("eval --draws 0", "'--runs' / '--draws': 0 is not in the range"),
+    ("eval --workers 0", "'--workers': 0 is not in the range"),
+    ("eval --engine bogus", "'--engine'"),
+    ("eval --engine serial --workers 2", "--engine serial runs in this process"),
+    ("eval --engine serial --address auto", "--engine serial runs in this process"),
+    ("eval --address 'not an address'", "is not a Ray address"),
+    ("eval --address host:99999", "is not a Ray address"),
+    ("eval --task-rows 0", "'--task-rows': 0 is not in the range"),
+    ("eval --keep-images -1", "'--keep-images'"),
+    ("eval --store {text_file}", "is not a results store (not an SQLite file)"),
+    ("eval --store {empty_dir}", "is a directory"),
     ("nosuchcommand", "No such command"),
     ("link --nosuchoption", "No such option"),
 ]
+
+
+def test_the_ray_engine_without_ray_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
+    import semcom.sweep.ray_engine as ray_engine
+    monkeypatch.setattr(ray_engine, "ray_available", lambda: False)
+    for extra in (["--workers", "2"], ["--engine", "ray"], ["--address", "auto"]):
+        assert main(["eval", *extra, "-o", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "needs the 'ray' package" in err[0], err
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.fixture(scope="module")

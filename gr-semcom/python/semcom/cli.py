@@ -354,6 +354,41 @@ def demo(out_dir):
     click.echo(f"wrote {Path(out_dir) / 'link_qpsk_awgn.png'}")
 
 
+def _address_option(ctx, param, value):
+    """A Ray address: ``auto``, ``host:port`` or ``ray://host:port``."""
+    import re
+    if value is None:
+        return None
+    if not re.fullmatch(r"auto|(ray://)?[A-Za-z0-9._\-\[\]:]+:\d{1,5}", value) or \
+            (value != "auto" and not 0 < int(value.rsplit(":", 1)[1]) < 65536):
+        raise click.BadParameter(f"{value!r} is not a Ray address (auto, host:port or ray://host:port)")
+    return value
+
+
+def _store_option(ctx, param, value):
+    if value is None:
+        return None
+    from .sweep.store import StoreError, check_store_path
+    try:
+        check_store_path(value)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _choose_engine(engine: str, workers: int, address) -> str:
+    """serial or ray, from --engine/--workers/--address; a UsageError (exit 2) if they disagree or
+    Ray is wanted and not installed."""
+    from .sweep.ray_engine import RAY_MISSING, ray_available
+    if engine == "auto":
+        engine = "ray" if (workers > 1 or address) else "serial"
+    if engine == "serial" and (workers > 1 or address):
+        raise click.UsageError("--engine serial runs in this process: it takes neither --workers > 1 nor --address")
+    if engine == "ray" and not ray_available():
+        raise click.UsageError(RAY_MISSING)
+    return engine
+
+
 @cli.command(name="eval")
 @click.option("--schemes", default="deepjscc;jpeg2000-ldpc", show_default=True, callback=_scheme_option,
               help="Semicolon-separated scheme specs, e.g. 'deepjscc;jpeg2000-ldpc:channel_uses=768,mcs=qpsk-1/2'.")
@@ -364,21 +399,37 @@ def demo(out_dir):
 @click.option("--images", "image_glob", default=None, help="A glob of image files instead of a split.")
 @click.option("--size", default=64, show_default=True, type=click.IntRange(1, 4096))
 @click.option("--limit", default=0, type=NON_NEGATIVE, help="Use only the first N images.")
-@click.option("--runs", default=1, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--runs", "--draws", "runs", default=1, show_default=True, type=click.IntRange(1, 10000),
+              help="Draws (channel and sampling noise) per point.")
 @click.option("--metrics", "metric_list", default=",".join(DEFAULT_METRICS), show_default=True, callback=_metrics_option)
 @click.option("--set-metrics", "set_metric_list", default="", callback=_metrics_option, help="e.g. fid,kid (set-level).")
 @click.option("--equalizer", type=click.Choice(["zf", "mmse"]), default="zf", show_default=True)
 @click.option("--seed", default=0, show_default=True, type=NON_NEGATIVE)
+@click.option("--store", "store_path", default=None, callback=_store_option, type=click.Path(dir_okay=False),
+              help="Results store (SQLite) [default: OUT/results.sqlite]. Rows already there are not computed again.")
+@click.option("--fresh", is_flag=True, help="Forget this grid's stored rows and compute them again.")
+@click.option("--engine", default="auto", show_default=True, type=click.Choice(["auto", "serial", "ray"]),
+              help="auto: Ray when --workers > 1 or --address, else serial (in this process, no Ray needed).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 4096),
+              help="Ray actors (one CPU each); a local Ray instance gets this many CPUs.")
+@click.option("--address", default=None, callback=_address_option,
+              help="A Ray cluster to run on (auto, host:port or ray://host:port) instead of a local instance.")
+@click.option("--task-rows", default=4, show_default=True, type=click.IntRange(1, 10000),
+              help="Rows per task (one scheme, channel and image; consecutive SNRs).")
+@click.option("--keep-images", default=1, show_default=True, type=click.IntRange(0, 100000),
+              help="Keep the reconstructions of the first N images (draw 0) in the store, for grid.png.")
 @click.option("-o", "--out", "out_dir", default="out/eval", show_default=True, type=click.Path(file_okay=False))
 def evaluate_cmd(schemes, channel_list, snr_text, split, image_glob, size, limit, runs, metric_list,
-                 set_metric_list, equalizer, seed, out_dir):
-    """Schemes x channels x SNRs x images to results.json, PNG curves and an image grid."""
+                 set_metric_list, equalizer, seed, store_path, fresh, engine, workers, address, task_rows,
+                 keep_images, out_dir):
+    """Schemes x channels x SNRs x images x draws into a results store (one row per image, resumable),
+    rendered to results.json, PNG curves and an image grid."""
     import glob
 
     import torch
 
     from . import data
-    from .evaluation import evaluate, save
+    engine = _choose_engine(engine, workers, address)
     if image_glob:
         paths = sorted(glob.glob(image_glob))
         if not paths:
@@ -389,19 +440,33 @@ def evaluate_cmd(schemes, channel_list, snr_text, split, image_glob, size, limit
         images, names = data.load_images(split, size=size), data.list_images(split)
     if limit:
         images, names = images[:limit], names[:limit]
-    scheme_list = [s.strip() for s in schemes.split(";") if s.strip()]
-    results = evaluate(scheme_list, channel_list.split(","), snr_text, images, names, runs=runs,
-                       metrics=[m for m in metric_list.split(",") if m],
-                       set_metrics=[m for m in set_metric_list.split(",") if m], seed=seed, equalizer=equalizer)
+    from .sweep import Grid, ResultStore, run
+    from .sweep.views import collect
+    grid = Grid([s.strip() for s in schemes.split(";") if s.strip()], channel_list.split(","), snr_text, images,
+                names, draws=runs, seed=seed, metrics=[m for m in metric_list.split(",") if m],
+                set_metrics=[m for m in set_metric_list.split(",") if m], equalizer=equalizer,
+                keep_images=keep_images)
+    store = ResultStore(store_path or Path(out_dir) / "results.sqlite")
+    try:
+        report = run(grid, store, engine=engine, workers=workers, address=address, fresh=fresh,
+                     task_rows=task_rows, out_dir=out_dir)
+        results = collect(store, grid, with_images=False)
+        counts = store.counts()
+    finally:
+        store.close()
     for rec in results["curves"]:
         r = rec["results"]
         click.echo(f"{rec['name']} / {rec['channel']}")
         keys = ["snr_db", "delivered", "cbr"] + [m for m in results["settings"]["metrics"]]
         click.echo("  " + "  ".join(f"{k:>9}" for k in keys))
         for i in range(len(r["snr_db"])):
-            click.echo("  " + "  ".join(f"{r[k][i]:>9.4g}" for k in keys))
-    for name, path in save(results, out_dir).items():
-        click.echo(f"wrote {path}")
+            click.echo("  " + "  ".join(f"{r[k][i]:>9.4g}" if r[k][i] is not None else f"{'-':>9}" for k in keys))
+    click.echo(f"{report['computed']} rows computed, {report['skipped']} already stored, of {report['total']} "
+               f"({engine}, {report['seconds']:.1f} s); store {store.path}: {counts['rows']} rows, "
+               f"{counts['computations']} computations, {counts['duplicates']} computed twice")
+    for name in ("results.json", "metrics_vs_snr.png", "metrics_vs_cbr.png", "grid.png"):
+        if (Path(out_dir) / name).exists():
+            click.echo(f"wrote {Path(out_dir) / name}")
 
 
 def _recording_option(ctx, param, value):

@@ -1,0 +1,132 @@
+"""The code version in a row's key: what must change for a stored row to be computed again.
+
+``code_version(spec)`` = ``<code>-<models>``:
+
+- ``code``: SHA-256 of every ``.py`` file of the package that can change a row's value (all of
+  them except :data:`NOT_ROW_CODE`: GNU Radio blocks, the over-the-air frame (but not the
+  ``ota-test`` codec), the CLI, training,
+  the data loader (images are keyed by their pixels), the evaluation views and the sweep's store,
+  engine and rendering), of the versions of the numerical libraries, and of the metric networks
+  in ``models/metrics`` (names and sizes, plus ``provenance.json``).
+- ``models``: the scheme's model folders (its ``model_dir``/``decoder_dir`` options or any option
+  naming an existing path, else the scheme's ``default_model_dir()``), hashed through their
+  ``checksums.json`` (files listed there by their recorded SHA-256, other files up to 8 MB by
+  content, larger ones by name and size; ``*.md`` and ``*.png`` are ignored). ``-`` for a scheme
+  without a model.
+
+A rerun under another version computes its rows again (they are new keys); the old rows stay in
+the store, tagged with their version, and are not rendered into the new results.
+``git`` commits are recorded in each run's log but are not part of the key (a commit that only
+touches documentation or tests keeps every row).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# Package paths (relative to semcom/) that cannot change a row's value.
+NOT_ROW_CODE = ("gr/", "ota/", "cli.py", "training.py", "link.py", "evaluation.py", "data/", "__init__.py",
+                "sweep/__init__.py", "sweep/store.py", "sweep/engine.py", "sweep/views.py", "sweep/version.py",
+                "sweep/ray_engine.py")
+LIBRARIES = ("torch", "numpy", "sionna", "sionna-rt", "diffusers", "pillow", "pillow-heif", "numba", "scipy",
+             "pytorch-msssim")
+BIG_FILE = 8 << 20
+ROW_CODE_ANYWAY = ("ota/testcodec.py",)   # the ota-test scheme (the rest of ota/ is the air frame)
+
+
+def _excluded(rel: str) -> bool:
+    return rel not in ROW_CODE_ANYWAY and any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in NOT_ROW_CODE)
+
+
+def row_code_files() -> list:
+    return sorted(p for p in PACKAGE.rglob("*.py") if not _excluded(p.relative_to(PACKAGE).as_posix()))
+
+
+@functools.lru_cache(maxsize=None)
+def code_hash() -> str:
+    h = hashlib.sha256()
+    for path in row_code_files():
+        h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}=={metadata.version(lib)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib} absent\n".encode())
+    from .. import models_dir
+    metrics = Path(models_dir()) / "metrics"
+    if metrics.is_dir():
+        for f in sorted(metrics.rglob("*")):
+            if f.is_file():
+                h.update(f"{f.relative_to(metrics).as_posix()}:{f.stat().st_size}\n".encode())
+        if (metrics / "provenance.json").is_file():
+            h.update((metrics / "provenance.json").read_bytes())
+    return h.hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=None)
+def folder_hash(folder: str) -> str:
+    root = Path(folder)
+    h = hashlib.sha256()
+    files = [root] if root.is_file() else sorted(f for f in root.rglob("*") if f.is_file())
+    listed = {}
+    for f in files:
+        if f.name == "checksums.json":
+            try:
+                for name, digest in json.loads(f.read_text()).items():
+                    listed[(f.parent / name).resolve()] = str(digest)
+            except (OSError, ValueError, AttributeError):
+                pass
+    for f in files:
+        if f.suffix in (".md", ".png"):
+            continue
+        rel = f.name if root.is_file() else f.relative_to(root).as_posix()
+        if f.resolve() in listed:
+            tag = listed[f.resolve()]
+        elif f.stat().st_size <= BIG_FILE:
+            tag = hashlib.sha256(f.read_bytes()).hexdigest()
+        else:
+            tag = f"size {f.stat().st_size}"
+        h.update(f"{rel}:{tag}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def model_paths(spec: str) -> list:
+    """The folders (or files) a scheme spec loads weights from."""
+    import importlib
+
+    from ..codecs import parse_spec
+    from ..codecs.base import _REGISTRY
+    name, options = parse_spec(spec)
+    paths = [Path(str(v)) for v in options.values() if isinstance(v, str) and v and Path(v).exists()]
+    if "model_dir" not in options and name in _REGISTRY:
+        module = importlib.import_module(_REGISTRY[name].partition(":")[0])
+        default = getattr(module, "default_model_dir", None)
+        if callable(default) and Path(default()).exists():
+            paths.insert(0, Path(default()))
+    return [p.resolve() for p in paths]
+
+
+@functools.lru_cache(maxsize=None)
+def code_version(spec: str) -> str:
+    """``<code hash>-<model hash or '-'>`` of a scheme spec (see the module)."""
+    paths = model_paths(spec)
+    models = hashlib.sha256("".join(folder_hash(str(p)) for p in paths).encode()).hexdigest()[:12] if paths else "-"
+    return f"{code_hash()}-{models}"
+
+
+def git_commit() -> str:
+    """The checkout's commit (``+dirty`` with uncommitted changes in the package), for the run log."""
+    import subprocess
+    try:
+        root = PACKAGE.parents[1]
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", str(PACKAGE)],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (commit or "unknown") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
