@@ -15,9 +15,10 @@ with the prompt counted. :meth:`TGJSCCCodec.channel_uses` gives both parts.
 
 Receiver: the MambaJSCC decoder (told the average SNR and whether the channel fades per symbol) ->
 z_c -> VAE decoder. The prompt is range decoded when every LDPC block of its stream passed the CRC;
-otherwise the receiver uses the empty prompt and reports ``"prompt-crc"`` in :attr:`last_failures`
-(the image is still decoded), and :attr:`prompt_losses` counts it. The decoded prompts are in
-:attr:`last_prompts` (with ``decoder="vae"`` nothing uses them yet).
+otherwise the receiver uses the empty prompt, flags the image in :attr:`last_prompt_lost` and counts
+it in :attr:`prompt_losses`. The image itself is decoded either way, so :attr:`last_failures` stays
+``None`` (a failure there makes the evaluation replace the image with an erasure). The decoded prompts
+are in :attr:`last_prompts` (with ``decoder="vae"`` nothing uses them yet).
 
 Equaliser: the model is trained on the linear MMSE equaliser's output (seed 003), as
 ``send_message(..., equalizer="mmse")`` / ``semcom eval --equalizer mmse`` produce. With the link's
@@ -119,6 +120,7 @@ class TGJSCCCodec(SemanticCodec):
             from ..models.text.prompt_coder import load_prompt_coder
             self.coder = load_prompt_coder(prompt_model)
         self.prompt_losses = 0
+        self.last_prompt_lost: list = []
         self.last_prompts: list = []
         self.last_captions: list = []
         cfg = self.model.config
@@ -211,7 +213,7 @@ class TGJSCCCodec(SemanticCodec):
         z, fading = self._received_z(message, csi)
         zc = self.model.decode(z.to(self.device), snr_per_example(csi.snr_db, b), fading.to(self.device))
         images = from_vae(self.vae.decode(zc / self.scaling).sample).float().cpu()
-        failures = [None] * b
+        lost = [False] * b
         prompts = [""] * b
         if self.prompt:
             stream = message.streams.get("prompt")
@@ -221,11 +223,12 @@ class TGJSCCCodec(SemanticCodec):
             for i in range(b):
                 if bool(ok[i]):
                     prompts[i] = self.coder.decode(stream.data[i].round().to(torch.uint8).numpy())
-                else:
-                    failures[i] = "prompt-crc"
+                else:                               # CRC failed: the empty prompt
+                    lost[i] = True
                     self.prompt_losses += 1
         self.last_prompts = prompts
-        self.last_failures = failures
+        self.last_prompt_lost = lost
+        self.last_failures = [None] * b
         return images
 
 
