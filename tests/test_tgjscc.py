@@ -304,3 +304,26 @@ def test_codec_runs_through_the_evaluation_path(folders):
         sent = [codec.coder.fit(c)[0] for c in codec.last_captions]
         assert codec.last_prompts == (["", ""] if snr < 0 else sent)
         assert codec.last_prompt_lost == ([True, True] if snr < 0 else [False, False])
+
+
+def test_training_script_runs_resumes_and_exports(folders, tmp_path):
+    """Two steps, then a resume to four (the checkpoint's step and history continue), an export the
+    checked loader reads, and a run folder of another model refused."""
+    import repo_scripts
+    script = repo_scripts.load("scripts/train_tgjscc.py")
+    tiny = ["--vae", str(folders / "vae"), "--out-channels", "4", "--dims", "8,12", "--depths", "1,1",
+            "--d-state", "2", "--csi-dim", "4", "--expand", "1", "--mlp-ratio", "1", "--size", "64", "--batch", "2",
+            "--crops-per-chunk", "4", "--ckpt-every", "1", "--log-every", "1", "--run-dir", str(tmp_path / "run"),
+            "--out", str(tmp_path / "export"), "--eval-images", "2"]
+    script.main(tiny + ["--steps", "2", "--no-export"])
+    state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
+    assert state["step"] == 2 and [h["step"] for h in state["history"]] == [1, 2]
+    script.main(tiny + ["--steps", "4"])
+    state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
+    assert state["step"] == 4 and [h["step"] for h in state["history"]] == [1, 2, 3, 4]
+    model = load_component(LatentMambaJSCC, tmp_path / "export", "TG-JSCC model")
+    assert model.config.out_channels == 4 and (tmp_path / "export" / "checksums.json").is_file()
+    info = json.loads((tmp_path / "export" / "training.json").read_text())
+    assert info["steps"] == 4 and info["k_jscc_at_crop"] == 8
+    with pytest.raises(SystemExit, match="another model"):
+        script.main([*tiny[:tiny.index("--dims")], "--dims", "8,16", *tiny[tiny.index("--depths"):], "--steps", "5"])
