@@ -249,7 +249,7 @@ def test_codec_channel_uses_count_the_prompt_stream(folders):
 
 @pytest.mark.parametrize("channel", ["awgn", "rayleigh-fast"])
 def test_codec_prompt_survives_high_snr_and_falls_back_when_lost(folders, channel):
-    codec = _codec(folders)
+    codec = _codec(folders, link_equalizer="mmse")
     images = torch.rand(2, 3, 64, 64)
     gen = torch.Generator().manual_seed(5)
     msg = codec.encode(images, CSI.from_snr(25.0, 2), captions=CAPTIONS)
@@ -269,7 +269,7 @@ def test_codec_prompt_survives_high_snr_and_falls_back_when_lost(folders, channe
 def test_codec_zf_link_is_turned_into_mmse(folders):
     """A zero-forcing link plus link_equalizer="zf" gives the decoder what an MMSE link gives it."""
     images = torch.rand(1, 3, 64, 64)
-    a, b = _codec(folders, prompt=False), _codec(folders, prompt=False, link_equalizer="zf")
+    a, b = _codec(folders, prompt=False, link_equalizer="mmse"), _codec(folders, prompt=False)
     msg = a.encode(images, CSI.from_snr(5.0, 1))
     rx_m, csi_m = send_message(msg, get_channel("rayleigh-fast", generator=torch.Generator().manual_seed(2)), 5.0,
                                equalizer="mmse")
@@ -294,7 +294,7 @@ def test_codec_runs_through_the_evaluation_path(folders):
     shipped classifier) writes the prompts."""
     from semcom.data import load_images
     from semcom.sweep.rows import transmit as sweep_transmit
-    codec = _codec(folders)
+    codec = _codec(folders, link_equalizer="mmse")
     images = load_images("test", 64)[:2]
     k = codec.channel_uses(64, 64)["total"]
     for snr in (-15.0, 20.0):

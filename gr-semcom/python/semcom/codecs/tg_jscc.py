@@ -20,10 +20,12 @@ it in :attr:`prompt_losses`. The image itself is decoded either way, so :attr:`l
 ``None`` (a failure there makes the evaluation replace the image with an erasure). The decoded prompts
 are in :attr:`last_prompts` (with ``decoder="vae"`` nothing uses them yet).
 
-Equaliser: the model is trained on the linear MMSE equaliser's output (seed 003), as
-``send_message(..., equalizer="mmse")`` / ``semcom eval --equalizer mmse`` produce. With the link's
-default ``"zf"``, pass ``link_equalizer="zf"``: the codec turns the zero-forced symbols of ``"z"`` into
-the MMSE ones with the CSI's gains (``x_mmse = x_zf |h|^2 / (|h|^2 + N0)``, exact).
+Equaliser: the model is trained on the linear MMSE equaliser's output (seed 003). The project's links
+zero-force by default (``send_message(equalizer="zf")``, ``semcom send`` / ``semcom eval``), so by default
+(``link_equalizer="zf"``) the codec turns the zero-forced symbols of ``"z"`` into the MMSE ones with the
+CSI's gains and noise variance (``x_mmse = x_zf |h|^2 / (|h|^2 + N0)`` per symbol, exact). With an MMSE
+link (``equalizer="mmse"``, ``semcom eval --equalizer mmse``) pass ``link_equalizer="mmse"``. The link
+does not record which equaliser it used, so the two must be set to match.
 """
 from __future__ import annotations
 
@@ -83,7 +85,7 @@ class TGJSCCCodec(SemanticCodec):
         Captioner folder (default: the shipped classifier).
     decoder : ``"vae"``
         The only receiver built so far.
-    link_equalizer : ``"mmse"`` or ``"zf"``
+    link_equalizer : ``"zf"`` (default, the project's links) or ``"mmse"``
         What the link's equaliser was (see the module docstring).
     device : str
     """
@@ -91,7 +93,7 @@ class TGJSCCCodec(SemanticCodec):
     name = "tg-jscc"
 
     def __init__(self, model_dir=None, vae=None, prompt: bool = True, prompt_mcs: str = "qpsk-1/2",
-                 prompt_model=None, captioner=None, decoder: str = "vae", link_equalizer: str = "mmse",
+                 prompt_model=None, captioner=None, decoder: str = "vae", link_equalizer: str = "zf",
                  device: str = "cpu"):
         super().__init__()
         from ..models.loading import load_component

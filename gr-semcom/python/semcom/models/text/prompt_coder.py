@@ -22,7 +22,7 @@ The symbols are range coded (``constriction.stream.queue.RangeEncoder``, 32-bit 
 model's probabilities; the words are written most significant bit first, trailing zero bits are
 dropped (the decoder appends zeros, which restores them), and the rest is zero padded to the budget.
 A caption whose code does not fit loses its last comma-separated item (the captioner lists classes
-by decreasing probability), then characters at its end, until it fits; :meth:`PromptCoder.encode`
+by decreasing probability), then its last words, then characters, until it fits; :meth:`PromptCoder.encode`
 reports that (``truncated``). The decoder stops at the end symbol (or at ``max_bytes``).
 """
 from __future__ import annotations
@@ -179,7 +179,8 @@ class PromptCoder:
         return bits[: nz[-1] + 1 if len(nz) else 0]
 
     def fit(self, caption: str) -> tuple:
-        """``(caption that fits the budget, its code)``: drops trailing ", item"s, then characters."""
+        """``(caption that fits the budget, its code)``: drops trailing ", item"s, then trailing words,
+        then characters."""
         text = caption
         while True:
             code = self.code(text)
@@ -187,6 +188,8 @@ class PromptCoder:
                 return text, code
             if ", " in text:
                 text = text.rsplit(", ", 1)[0]
+            elif " " in text.strip():
+                text = text.strip().rsplit(" ", 1)[0]
             else:
                 text = text.encode("utf-8")[:-1].decode("utf-8", errors="ignore")
 
