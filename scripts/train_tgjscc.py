@@ -11,9 +11,9 @@ Stage 1 (lambda_D = 1); AdamW, lr 1e-4 (the seed's optimiser; the ControlNet's d
 1 and Stage 2 join when the ControlNet receiver exists).
 
 Rate: ``--out-channels`` c gives K_jscc = c (S/32)^2 / 2 complex uses at image side S (R = 4: patch 2,
-one merge); with the prompt stream's K_prompt (qpsk-1/2, 96-bit field + CRC: 120 uses) the seed's CBRs
-at 256 x 256 are c = 8 -> (256 + 120) / 196608 = 0.0019, c = 16 -> 0.0032, c = 32 -> 0.0058,
-c = 64 -> 0.011.
+one merge); with the prompt stream's K_prompt (qpsk-1/2, 104-bit field + CRC-24: 128 uses) the seed's
+CBRs at 256 x 256 are c = 8 -> (256 + 128) / 196608 = 0.00195, c = 16 -> 0.00326, c = 32 -> 0.00586,
+c = 64 -> 0.0111.
 
 Resumable: checkpoints (safetensors + JSON) in ``--run-dir`` (default
 ``$SEMCOM_RUNS/tgjscc/c<out_channels>`` or ``~/.cache/semcom/runs/tgjscc/c<out_channels>``); re-running the

@@ -15,7 +15,7 @@ with the prompt counted. :meth:`TGJSCCCodec.channel_uses` gives both parts.
 
 Receiver: the MambaJSCC decoder (told the average SNR and whether the channel fades per symbol) ->
 z_c -> VAE decoder. The prompt is range decoded when every LDPC block of its stream passed the CRC;
-otherwise the receiver uses the empty prompt, flags the image in :attr:`last_prompt_lost` and counts
+otherwise (or if the field is not a code of the caption model) the receiver uses the empty prompt, flags the image in :attr:`last_prompt_lost` and counts
 it in :attr:`prompt_losses`. The image itself is decoded either way, so :attr:`last_failures` stays
 ``None`` (a failure there makes the evaluation replace the image with an erasure). The decoded prompts
 are in :attr:`last_prompts` (with ``decoder="vae"`` nothing uses them yet).
@@ -223,9 +223,11 @@ class TGJSCCCodec(SemanticCodec):
                 raise ValueError("this tg-jscc codec sends a prompt: the message has no 'prompt' stream")
             ok = stream.ok if stream.ok is not None else torch.ones(b, dtype=torch.bool)
             for i in range(b):
-                if bool(ok[i]):
+                try:
+                    if not bool(ok[i]):
+                        raise ValueError("CRC failed")
                     prompts[i] = self.coder.decode(stream.data[i].round().to(torch.uint8).numpy())
-                else:                               # CRC failed: the empty prompt
+                except ValueError:                  # CRC failed (or an undecodable field): the empty prompt
                     lost[i] = True
                     self.prompt_losses += 1
         self.last_prompts = prompts

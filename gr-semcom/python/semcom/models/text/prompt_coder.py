@@ -19,8 +19,10 @@ vocabulary, so the template costs almost nothing and each class name a few bits 
 
 :class:`PromptCoder`: a caption -> a fixed budget of ``budget_bits`` bits, and back.
 The symbols are range coded (``constriction.stream.queue.RangeEncoder``, 32-bit words) with the
-model's probabilities; the words are written most significant bit first, trailing zero bits are
-dropped (the decoder appends zeros, which restores them), and the rest is zero padded to the budget.
+model's probabilities; the words are written most significant bit first, and the encoder's termination
+(whole 32-bit words) is replaced by the shortest binary point of the final interval that decodes back to
+the caption when the decoder appends zeros (found and checked at the encoder: about
+``ceil(information) + 1`` bits, as an ideal arithmetic coder), zero padded to the budget.
 A caption whose code does not fit loses its last comma-separated item (the captioner lists classes
 by decreasing probability), then its last words, then characters, until it fits; :meth:`PromptCoder.encode`
 reports that (``truncated``). The decoder stops at the end symbol (or at ``max_bytes``).
@@ -145,6 +147,18 @@ def _words_to_bits(words: np.ndarray) -> np.ndarray:
     return np.unpackbits(np.asarray(words, dtype=">u4").view(np.uint8))
 
 
+def _increment(bits: np.ndarray):
+    """The L-bit number ``bits`` (most significant first) plus one, or None if it overflows."""
+    ones = np.flatnonzero(bits == 0)
+    if not len(ones):
+        return None
+    out = bits.copy()
+    last_zero = ones[-1]
+    out[last_zero] = 1
+    out[last_zero + 1:] = 0
+    return out
+
+
 def _bits_to_words(bits: np.ndarray) -> np.ndarray:
     bits = np.asarray(bits, dtype=np.uint8).reshape(-1)
     bits = np.concatenate([bits, np.zeros((-len(bits)) % 32 + 64, np.uint8)])  # + two zero words of slack
@@ -169,14 +183,26 @@ class PromptCoder:
         self.model, self.budget_bits, self.max_bytes = model, int(budget_bits), int(max_bytes)
 
     def code(self, caption: str) -> np.ndarray:
-        """The range code of ``caption`` as bits (uint8 0/1), trailing zero bits dropped."""
+        """The shortest range code of ``caption`` as bits (uint8 0/1): the encoder's words, cut to the
+        shortest prefix that :meth:`decode` (which appends zeros) turns back into ``caption``."""
         import constriction
         seq, probs = self.model.sequence_probabilities(caption)
         encoder = constriction.stream.queue.RangeEncoder()
         encoder.encode(seq, constriction.stream.model.Categorical(perfect=False), probs.astype(np.float64))
         bits = _words_to_bits(encoder.get_compressed())
         nz = np.flatnonzero(bits)
-        return bits[: nz[-1] + 1 if len(nz) else 0]
+        bits = bits[: nz[-1] + 1 if len(nz) else 0]
+        # The decoder reads a point of the final interval [low, low + 2^-information): the encoder's
+        # words hold low (and a bit more). The shortest point of the interval, low rounded up to L bits,
+        # is the first L bits of the code, or those plus one unit in the L-th place; the shortest L
+        # whose point decodes to the caption (tried, not assumed) is about ceil(information) + 1.
+        info = float(-np.log2(probs[np.arange(len(seq)), seq]).sum())
+        limit = len(caption.encode("utf-8")) + 1
+        for length in range(max(0, int(info) - 2), len(bits)):
+            for candidate in (bits[:length], _increment(bits[:length])):
+                if candidate is not None and self._decode_bits(candidate, limit) == caption:
+                    return candidate
+        return bits
 
     def fit(self, caption: str) -> tuple:
         """``(caption that fits the budget, its code)``: drops trailing ", item"s, then trailing words,
@@ -207,18 +233,29 @@ class PromptCoder:
         return out, sent, np.asarray(truncated, bool), np.asarray(lengths, np.int64)
 
     def decode(self, bits) -> str:
-        """One field of bits [budget_bits] -> the caption."""
+        """One field of bits [budget_bits] -> the caption; ValueError if the bits are not a code of
+        this model (constriction rejects them, or no end symbol within ``max_bytes``)."""
+        text = self._decode_bits(bits, self.max_bytes)
+        if text is None:
+            raise ValueError("the prompt bits are not a caption code of this model")
+        return text
+
+    def _decode_bits(self, bits, max_bytes: int):
+        """The caption of ``bits`` (zeros appended), or None if invalid / no end within ``max_bytes``."""
         import constriction
         decoder = constriction.stream.queue.RangeDecoder(_bits_to_words(bits))
         model = constriction.stream.model.Categorical(perfect=False)
         out = bytearray()
-        while len(out) < self.max_bytes:
+        while len(out) < max_bytes:
             p = self.model.probabilities(bytes(out))[None].astype(np.float64)
-            sym = int(decoder.decode(model, p)[0])
+            try:
+                sym = int(decoder.decode(model, p)[0])
+            except (AssertionError, ValueError, RuntimeError):    # constriction: invalid compressed data
+                return None
             if sym == EOS:
-                break
+                return out.decode("utf-8", errors="replace")
             out.append(sym)
-        return out.decode("utf-8", errors="replace")
+        return None
 
 
 def default_prompt_model_path() -> Path:
