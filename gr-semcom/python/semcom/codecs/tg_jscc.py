@@ -26,6 +26,11 @@ zero-force by default (``send_message(equalizer="zf")``, ``semcom send`` / ``sem
 CSI's gains and noise variance (``x_mmse = x_zf |h|^2 / (|h|^2 + N0)`` per symbol, exact). With an MMSE
 link (``equalizer="mmse"``, ``semcom eval --equalizer mmse``) pass ``link_equalizer="mmse"``. The link
 does not record which equaliser it used, so the two must be set to match.
+
+Sweeps: the store's model hash (:func:`semcom.sweep.version.model_paths`) covers ``model_dir`` and any
+option that names an existing path, not the defaults of ``vae`` and ``prompt_model``: name them in the
+spec (``tg-jscc:model_dir=...,vae=models/ldm-base,prompt_model=models/tg-jscc/prompt_model.json``) so that
+a retrained VAE or caption model recomputes the rows.
 """
 from __future__ import annotations
 
