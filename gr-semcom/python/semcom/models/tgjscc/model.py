@@ -8,7 +8,9 @@ VSSM-CA blocks (:class:`~semcom.models.mamba.VSSBlock`) and, between stages, a 2
 -> the transmitted tensor ``x`` [B, out_channels, h/R, w/R] with ``R = patch_size * 2**(stages-1)``,
 power normalised per example to unit average power per complex symbol (mean of the squared reals
 1/2; the project's :class:`~semcom.phy.AnalogMapper` pairs consecutive reals into one complex symbol
-and its scale is then 1). Decoder ``g_phi``: the mirror image (Linear(out_channels -> C), stages
+and its scale is then 1; seed 003 takes the first half of the reals as real parts and the second half as
+imaginary parts, a fixed permutation of the same symbols that changes nothing over channels that treat
+every symbol alike, as AWGN and i.i.d. fast fading do). Decoder ``g_phi``: the mirror image (Linear(out_channels -> C), stages
 with 2x2 patch expanding (Linear(C_i -> 4 C_{i-1}) + pixel shuffle), a Linear to ``4 patch_size**2``
 values per token and a pixel shuffle back to [B, 4, h, w]).
 
