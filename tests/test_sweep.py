@@ -226,6 +226,27 @@ def test_the_version_follows_the_model_weights(tmp_path):
     assert code_version("jpeg2000-ldpc").endswith("--")           # no model
 
 
+def test_the_version_follows_a_scheme_s_default_model_files(tmp_path, monkeypatch):
+    """Defaults a spec leaves out (the codec module's DEFAULT_PATHS) are hashed as if named."""
+    from semcom.codecs import tg_jscc
+    from semcom.sweep import version
+    caption_model = tmp_path / "prompt_model.json"
+    caption_model.write_text('{"a": 1}')
+    monkeypatch.setattr(tg_jscc, "DEFAULT_PATHS", {"prompt_model": lambda: caption_model,
+                                                    "vae": lambda: tmp_path / "absent"})
+
+    def version_now(spec):
+        for f in (version.folder_hash, version.code_version):
+            f.cache_clear()
+        return version.code_version(spec)
+
+    v0 = version_now("tg-jscc")
+    assert version.model_paths("tg-jscc") == [caption_model.resolve()]
+    assert v0 == version_now(f"tg-jscc:prompt_model={caption_model}")     # named or default: one key
+    caption_model.write_text('{"a": 2}')
+    assert version_now("tg-jscc") != v0
+
+
 def test_the_code_version_follows_only_the_code_a_scheme_runs(tmp_path, monkeypatch):
     """An edit to one scheme's network leaves another scheme's rows standing; an edit to the PHY
     recomputes both (the version is computed on a copy of the package, edited)."""

@@ -27,10 +27,9 @@ CSI's gains and noise variance (``x_mmse = x_zf |h|^2 / (|h|^2 + N0)`` per symbo
 link (``equalizer="mmse"``, ``semcom eval --equalizer mmse``) pass ``link_equalizer="mmse"``. The link
 does not record which equaliser it used, so the two must be set to match.
 
-Sweeps: the store's model hash (:func:`semcom.sweep.version.model_paths`) covers ``model_dir`` and any
-option that names an existing path, not the defaults of ``vae`` and ``prompt_model``: name them in the
-spec (``tg-jscc:model_dir=...,vae=models/ldm-base,prompt_model=models/tg-jscc/prompt_model.json``) so that
-a retrained VAE or caption model recomputes the rows.
+Sweeps: the store's model hash (:func:`semcom.sweep.version.model_paths`) covers every option naming a
+path and the defaults in :data:`DEFAULT_PATHS` (JSCC, VAE, caption model, captioner), so a retrained
+VAE or caption model recomputes the rows.
 """
 from __future__ import annotations
 
@@ -55,6 +54,21 @@ def default_model_dir() -> Path:
 def default_vae_dir() -> Path:
     from .. import models_dir
     return Path(models_dir()) / "ldm-base"
+
+
+def _default_prompt_model() -> Path:
+    from ..models.text.prompt_coder import default_prompt_model_path
+    return default_prompt_model_path()
+
+
+def _default_captioner() -> Path:
+    from ..models.text.captioner import captioner_dir
+    return captioner_dir()
+
+
+# option -> its default path, for the sweep's version key (semcom.sweep.version.model_paths)
+DEFAULT_PATHS = {"model_dir": default_model_dir, "vae": default_vae_dir, "prompt_model": _default_prompt_model,
+                 "captioner": _default_captioner}
 
 
 def load_vae_folder(folder):

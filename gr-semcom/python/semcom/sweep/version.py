@@ -13,8 +13,9 @@
   numerical libraries and the metric networks in ``models/metrics`` (names and sizes, plus
   ``provenance.json``). So a new scheme's modules, or an edit to another scheme's network, leave
   this scheme's rows standing; an edit to the PHY, a channel or a metric recomputes them all.
-- ``models``: the scheme's model folders (its ``model_dir``/``decoder_dir`` options or any option
-  naming an existing path, else the scheme's ``default_model_dir()``), hashed through their
+- ``models``: the scheme's model folders and files: every option naming an existing path, and for
+  each option left out its default (the codec module's ``DEFAULT_PATHS``, option -> function giving
+  the default path; else its ``default_model_dir()`` for ``model_dir``), hashed through their
   ``checksums.json`` (files listed there by their recorded SHA-256, other files up to 8 MB by
   content, larger ones by name and size; ``*.md`` and ``*.png`` are ignored). ``-`` for a scheme
   without a model.
@@ -195,11 +196,14 @@ def model_paths(spec: str) -> list:
     from ..codecs.base import _REGISTRY
     name, options = parse_spec(spec)
     paths = [Path(str(v)) for v in options.values() if isinstance(v, str) and v and Path(v).exists()]
-    if "model_dir" not in options and name in _REGISTRY:
+    if name in _REGISTRY:
         module = importlib.import_module(_REGISTRY[name].partition(":")[0])
-        default = getattr(module, "default_model_dir", None)
-        if callable(default) and Path(default()).exists():
-            paths.insert(0, Path(default()))
+        defaults = getattr(module, "DEFAULT_PATHS", None)
+        if defaults is None:
+            default = getattr(module, "default_model_dir", None)
+            defaults = {"model_dir": default} if callable(default) else {}
+        found = [Path(fn()) for option, fn in defaults.items() if option not in options]
+        paths = [p for p in found if p.exists()] + paths
     return [p.resolve() for p in paths]
 
 
