@@ -13,5 +13,6 @@ register_codec("deepjscc", "semcom.codecs.deepjscc:DeepJSCCCodec")
 # A model-free analog + digital codec for tests, benchmarks and flowgraph smoke runs.
 register_codec("ota-test", "semcom.ota.testcodec:OTATestCodec", ("factor", "mcs"))
 register_codec("sc-sic", "semcom.codecs.sc_sic:SCSICCodec")
+register_codec("lrisc", "semcom.codecs.lrisc:LRISCCodec", ("beta", "cbr", "side_mcs"))
 
 __all__ = ["SemanticCodec", "check_spec", "get_codec", "codec_names", "encoder_options", "register_codec", "parse_spec"]

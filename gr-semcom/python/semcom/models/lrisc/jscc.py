@@ -114,12 +114,17 @@ class VariableLengthJSCC(ModelMixin, ConfigMixin):
         SM modules of the SNR-adaptive module (FC layers: num_sm + 1).
     snr_adaptive : bool
         With the SNR-adaptive modules (the seed's stage 2 first trains without them).
+    use_prior : bool
+        The decoder also reads the hyperprior's (mu, log sigma) of each patch, which the receiver
+        has from the range-coded y it gets as side information (a linear layer 2C -> dim added to
+        the patch features). The seed sends y but does not say how the receiver uses it; this is
+        the project's choice.
     """
 
     @register_to_config
     def __init__(self, latent_channels: int = 32, lengths=(2, 4, 6, 8, 10, 12, 14, 16), dim: int = 64,
                  num_blocks: int = 2, num_heads: int = 4, mlp_ratio: float = 2.0, num_sm: int = 7,
-                 snr_adaptive: bool = True):
+                 snr_adaptive: bool = True, use_prior: bool = True):
         super().__init__()
         lengths = [int(v) for v in lengths]
         if not lengths or any(v < 1 for v in lengths) or any(b <= a for a, b in zip(lengths, lengths[1:])):
@@ -143,11 +148,14 @@ class VariableLengthJSCC(ModelMixin, ConfigMixin):
         self.dec_heads = nn.ModuleList(nn.Linear(2 * v, dim) for v in lengths)
         self.dec_rate_tokens = nn.Parameter(torch.zeros(len(lengths), dim))
         self.dec_snr = SNRModulation(dim, num_sm) if snr_adaptive else None
+        self.dec_prior = nn.Linear(2 * latent_channels, dim) if use_prior else None
         self.dec_blocks = nn.ModuleList(block() for _ in range(num_blocks))
         self.dec_norm = nn.LayerNorm(dim)
         self.dec_out = nn.Linear(dim, latent_channels)
         nn.init.normal_(self.enc_rate_tokens, std=0.02)
         nn.init.normal_(self.dec_rate_tokens, std=0.02)
+        # True skips the SNR-adaptive modules (the seed's first part of stage 2, at a fixed SNR)
+        self.snr_bypass = False
 
     @property
     def max_length(self) -> int:
@@ -179,7 +187,7 @@ class VariableLengthJSCC(ModelMixin, ConfigMixin):
         for blk in self.enc_blocks:
             x = blk(x)
         x = self.enc_norm(x)
-        if self.enc_snr is not None:
+        if self.enc_snr is not None and not self.snr_bypass:
             x = self.enc_snr(x, self._snr(snr_db, b, z.device))
         vmax2 = 2 * self.max_length
         out = x.new_zeros(b, h * w, vmax2)
@@ -189,9 +197,10 @@ class VariableLengthJSCC(ModelMixin, ConfigMixin):
                 out[sel] = nn.functional.pad(head(x[sel]), (0, vmax2 - 2 * self.lengths[j]))
         return normalize_power(out, self.lengths_of(q))
 
-    def decode(self, symbols: torch.Tensor, index: torch.Tensor, snr_db=None) -> torch.Tensor:
+    def decode(self, symbols: torch.Tensor, index: torch.Tensor, snr_db=None, prior=None) -> torch.Tensor:
         """f_d: received symbols [B, h w, 2 v_max] (reals; the first 2 k_i of patch i are read),
-        bandwidth indexes [B, h, w] and the SNR (dB) -> z_hat [B, C, h, w]."""
+        bandwidth indexes [B, h, w], the SNR (dB) and (``use_prior``) the hyperprior's
+        ``(mu, sigma)`` (each [B, C, h, w]) -> z_hat [B, C, h, w]."""
         b, h, w = index.shape
         vmax2 = 2 * self.max_length
         if tuple(symbols.shape) != (b, h * w, vmax2):
@@ -203,7 +212,15 @@ class VariableLengthJSCC(ModelMixin, ConfigMixin):
             if sel.any():
                 x[sel] = head(symbols[sel][:, : 2 * self.lengths[j]])
         x = x + self.dec_rate_tokens[q] + sinusoid_2d(h, w, self.config.dim, symbols.device)[None]
-        if self.dec_snr is not None:
+        if self.dec_prior is not None:
+            if prior is None:
+                raise ValueError("this JSCC decoder reads the hyperprior: pass prior=(mu, sigma)")
+            mu, sigma = prior
+            feats = torch.cat([mu, torch.log(sigma.abs().clamp_min(0.11))], dim=1)   # 0.11: the scale bound
+            if tuple(feats.shape) != (b, 2 * self.config.latent_channels, h, w):
+                raise ValueError(f"prior must be two [B, C, h, w] tensors matching index {tuple(index.shape)}")
+            x = x + self.dec_prior(feats.flatten(2).transpose(1, 2))
+        if self.dec_snr is not None and not self.snr_bypass:
             x = self.dec_snr(x, self._snr(snr_db, b, symbols.device))
         for blk in self.dec_blocks:
             x = blk(x)

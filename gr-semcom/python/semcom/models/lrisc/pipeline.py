@@ -148,13 +148,20 @@ class LRISCPipeline:
     # ------------------------------------------------------------------ receiver
     @torch.no_grad()
     def decode(self, symbols: torch.Tensor, index: torch.Tensor, snr_db, image_size,
-               num_inference_steps: Optional[int] = None, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        """Received symbols [B, L, 2 v_max], length indexes [B, h, w], the receiver's SNR (dB) and
-        (H, W) -> images [B, 3, H, W] in [0, 1]."""
+               num_inference_steps: Optional[int] = None, generator: Optional[torch.Generator] = None,
+               strings=None) -> torch.Tensor:
+        """Received symbols [B, L, 2 v_max], length indexes [B, h, w], the receiver's SNR (dB),
+        (H, W) and the received byte strings of y (B of them) -> images [B, 3, H, W] in [0, 1]."""
         steps = self.options["num_inference_steps"] if num_inference_steps is None else int(num_inference_steps)
         h, w = image_size
         self.transform.check_size(h, w)
-        z_hat = self.jscc.decode(symbols, index, snr_db)
+        prior = None
+        if self.jscc.dec_prior is not None:
+            if strings is None:
+                raise ValueError("this LRISC receiver reads the hyperprior: pass the received y strings")
+            y_hat = self.transform.decompress_hyper(strings, self.transform.hyper_shape(h, w)[1:])
+            prior = self.transform.gaussian_params(y_hat.to(symbols.device))
+        z_hat = self.jscc.decode(symbols, index, snr_db, prior)
         x = ddim_sample(self.unet, self.scheduler, z_hat, (self.unet.config.in_channels, h, w), steps, generator)
         return ((x + 1) / 2).clamp(0, 1)
 

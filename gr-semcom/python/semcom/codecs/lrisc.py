@@ -1,0 +1,311 @@
+"""LRISC (seed 002: Chen et al., "Latent Feature-Guided Conditional Diffusion for High-Fidelity
+Generative Image Semantic Communication") as a :class:`SemanticCodec`.
+
+Transmitter (:class:`semcom.models.lrisc.LRISCPipeline`): g_e maps the image to the latent z
+[C, H/2^D, W/2^D]; h_e gives the hyper-latent y, range coded by CompressAI's EntropyBottleneck
+(rANS); h_d(y) gives p(z_i | y) per patch and the bandwidth k_i = Q(-beta log2 p(z_i | y)) over
+the allowed lengths V; the JSCC encoder (SNR-adaptive, told ``csi.snr_db``) gives each patch k_i
+complex symbols, unit average power per image.
+
+The message has two streams:
+
+``"s"`` (analog)
+    The JSCC symbols of all patches in raster order, patch i's 2 k_i reals after patch i-1's:
+    data [B, 2 L v_max] reals with ``lengths`` = 2 sum_i k_i valid reals per image (the rest is
+    padding, neither sent nor counted).
+``"side"`` (digital: CRC + 5G LDPC + QAM at ``side_mcs``)
+    The side information the receiver needs to parse and decode ``"s"``: a 16-bit count of y's
+    bytes, y's bytes, then the length index q_i of every patch in n bits (2^n allowed lengths),
+    raster order. ``lengths`` = its bits per image. Its channel uses count in the image's K.
+
+K per image = sum_i k_i + the side stream's channel uses (``Message.channel_uses()``).
+
+Receiver: an image whose side-information blocks fail their CRC, whose length field or indexes are
+out of range, or whose indexes do not add up to the analog stream's length is lost: a grey image
+(0.5) and ``last_failures[i]`` = ``"crc"`` / ``"side: ..."``, never decoded with wrong lengths.
+Otherwise y is range decoded, h_d gives the receiver's prior (mu, sigma), the JSCC decoder (told
+the receiver's SNR, :func:`semcom.csi.decoder_snr_db`) gives z_hat, and DDIM sampling of the x0
+U-Net conditioned on z_hat gives the image.
+
+Options: ``model_dir``, ``steps`` (DDIM steps; default the folder's), ``beta`` (channel uses per
+bit; default the folder's), ``cbr`` (a target mean CBR instead of beta: beta is chosen per batch by
+bisection so that the batch's mean K / (3 H W), side information included, is closest to it),
+``side_mcs``, ``seed`` (of the sampling noise; reset at each decode), ``device``.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from ..csi import CSI, decoder_snr_db, snr_per_example
+from ..phy import block_layout, get_mcs
+from ..phy.digital import DigitalTransmitter
+from ..transport import ANALOG, DIGITAL, Message, Stream
+from .base import SemanticCodec
+
+TRAIN_SCRIPT = "scripts/train_lrisc.py"
+LENGTH_FIELD_BITS = 16          # bytes of y (a 16-bit count: up to 65535 bytes)
+GREY = 0.5
+BETA_RANGE = (1e-4, 1e3)
+
+
+def default_model_dir() -> Path:
+    from .. import models_dir
+    return Path(models_dir()) / "lrisc"
+
+
+def _to_bits(value: int, width: int) -> np.ndarray:
+    return np.array([(value >> (width - 1 - i)) & 1 for i in range(width)], dtype=np.uint8)
+
+
+def _from_bits(bits) -> int:
+    value = 0
+    for b in bits:
+        value = (value << 1) | int(b)
+    return value
+
+
+def pack_side_info(y_string: bytes, index: torch.Tensor, index_bits: int) -> np.ndarray:
+    """The side-information bits of one image: 16-bit byte count of y, y's bytes, then each patch's
+    length index (``index`` [h, w], raster order) in ``index_bits`` bits, MSB first."""
+    n = len(y_string)
+    if n >= 1 << LENGTH_FIELD_BITS:
+        raise ValueError(f"the range-coded hyper-latent has {n} bytes, more than the {LENGTH_FIELD_BITS}-bit field holds")
+    idx = index.reshape(-1).cpu().numpy().astype(np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() >= 1 << index_bits):
+        raise ValueError(f"length indexes must be in [0, {1 << index_bits}), got {idx.min()} ... {idx.max()}")
+    idx_bits = ((idx[:, None] >> np.arange(index_bits - 1, -1, -1)[None, :]) & 1).astype(np.uint8).reshape(-1)
+    return np.concatenate([_to_bits(n, LENGTH_FIELD_BITS), np.unpackbits(np.frombuffer(y_string, np.uint8)), idx_bits])
+
+
+def unpack_side_info(bits: np.ndarray, num_patches: int, index_bits: int, num_levels: int):
+    """Inverse of :func:`pack_side_info`: ``(y bytes, index [num_patches] int64)``; ValueError if the
+    length field or an index is out of range (a receiver must not trust it)."""
+    bits = np.asarray(bits, dtype=np.uint8)
+    if bits.size < LENGTH_FIELD_BITS:
+        raise ValueError(f"side information has {bits.size} bits, fewer than its {LENGTH_FIELD_BITS}-bit length field")
+    n = _from_bits(bits[:LENGTH_FIELD_BITS])
+    end = LENGTH_FIELD_BITS + 8 * n
+    if n == 0 or end + num_patches * index_bits != bits.size:
+        raise ValueError(f"side information of {bits.size} bits does not hold {n} bytes of y and "
+                         f"{num_patches} indexes of {index_bits} bits")
+    y = np.packbits(bits[LENGTH_FIELD_BITS:end]).tobytes()
+    idx = bits[end:].reshape(num_patches, index_bits).astype(np.int64)
+    index = (idx << np.arange(index_bits - 1, -1, -1)[None, :]).sum(1)
+    if index.size and index.max() >= num_levels:
+        raise ValueError(f"a length index {int(index.max())} is beyond the {num_levels} allowed lengths")
+    return y, index
+
+
+class LRISCCodec(SemanticCodec):
+    """LRISC: hyperprior transform -> variable-length JSCC (analog ``"s"``) + side information
+    (digital ``"side"``: y's bytes and the lengths) -> x0-predicting diffusion decoder.
+
+    Parameters
+    ----------
+    model_dir : str or Path, optional
+        A folder written by :meth:`LRISCPipeline.save_pretrained`; default ``semcom.models_dir() / "lrisc"``.
+    steps : int, optional
+        DDIM steps of the receiver (default: the folder's ``num_inference_steps``).
+    beta : float, optional
+        Channel uses per bit of -log2 p(z_i | y) (default: the folder's).
+    cbr : float, optional
+        Target mean CBR K / (3 H W) of a batch, side information included (replaces ``beta``).
+    side_mcs : str, optional
+        MCS of the side-information stream (default: the folder's, ``bpsk-1/2``).
+    seed : int or None
+        Seed of the sampling noise, reset at every ``decode``; None: torch's global generator.
+    device : str
+    """
+
+    name = "lrisc"
+    description = "LRISC (hyperprior + variable-length JSCC + x0 diffusion decoder)"
+
+    def __init__(self, model_dir=None, steps: Optional[int] = None, beta: Optional[float] = None,
+                 cbr: Optional[float] = None, side_mcs: Optional[str] = None, seed: Optional[int] = 0,
+                 device: str = "cpu", pipeline=None):
+        super().__init__()
+        from ..models.lrisc import LRISCPipeline
+        from ..models.lrisc.pipeline import check_options
+        if pipeline is None:
+            self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+            if not (self.model_dir / "pipeline_config.json").is_file():
+                raise FileNotFoundError(
+                    f"no LRISC model in {self.model_dir} (pipeline_config.json missing); train and export one "
+                    f"with `python {TRAIN_SCRIPT} ... export --out {self.model_dir}` or point model_dir at one")
+            pipeline = LRISCPipeline.from_pretrained(self.model_dir)
+        else:
+            self.model_dir = None
+        if beta is not None and cbr is not None:
+            raise ValueError("give beta or cbr, not both")
+        self.device = torch.device(device)
+        self.pipe = pipeline.to(self.device).eval()
+        overrides = {k: v for k, v in (("num_inference_steps", steps), ("beta", beta), ("side_mcs", side_mcs))
+                     if v is not None}
+        if isinstance(overrides.get("beta"), int) and not isinstance(overrides.get("beta"), bool):
+            overrides["beta"] = float(overrides["beta"])
+        self.options = check_options({**self.pipe.options, **overrides})
+        if cbr is not None and (isinstance(cbr, bool) or not isinstance(cbr, (int, float)) or not 0 < cbr < 1e3):
+            raise ValueError(f"cbr must be a positive number, got {cbr!r}")
+        self.cbr = None if cbr is None else float(cbr)
+        self.side_mcs = get_mcs(self.options["side_mcs"])
+        self.seed = None if seed is None else int(seed)
+        self.last_beta: Optional[float] = None
+        self.last_bits: Optional[torch.Tensor] = None
+        target = f"target CBR {self.cbr:g}" if self.cbr is not None else f"beta {self.options['beta']:g}"
+        self.description = (f"LRISC, {target}, {len(self.pipe.lengths)} lengths {self.pipe.lengths}, "
+                            f"{self.options['num_inference_steps']} DDIM steps, side info {self.side_mcs.name}")
+
+    # ------------------------------------------------------------------ accounting
+    def side_channel_uses(self, num_bits: int) -> int:
+        return DigitalTransmitter(self.side_mcs).channel_uses(int(num_bits)) if num_bits > 0 else 0
+
+    def _choose_beta(self, bits_z: torch.Tensor, side_uses: torch.Tensor, shape) -> float:
+        """The beta whose mean K (analog uses + side uses) over the batch is closest to ``cbr``."""
+        from ..models.lrisc import allocate
+        target = self.cbr * math.prod(shape)
+        lengths = torch.as_tensor(self.pipe.lengths)
+
+        def mean_k(beta):
+            uses = lengths[allocate(bits_z, beta, self.pipe.lengths)].flatten(1).sum(1)
+            return float((uses + side_uses).double().mean())
+
+        lo, hi = math.log(BETA_RANGE[0]), math.log(BETA_RANGE[1])
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mean_k(math.exp(mid)) < target else (lo, mid)
+        return min((math.exp(lo), math.exp(hi)), key=lambda b: abs(mean_k(b) - target))
+
+    # ------------------------------------------------------------------ encode
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor, csi: Optional[CSI] = None) -> Message:
+        images = self.check_images(images)
+        b, _, h, w = images.shape
+        self.pipe.transform.check_size(h, w)
+        if csi is None or csi.snr_db is None:
+            raise ValueError("LRISC's JSCC encoder is SNR-adaptive: pass a CSI with the SNR "
+                             "(e.g. CSI.from_snr(snr_db, batch)) to encode()")
+        snr = snr_per_example(csi.snr_db, b).to(self.device)
+        images = images.to(self.device)
+        beta = self.options["beta"]
+        if self.cbr is not None and b > 0:
+            probe = self.pipe.encode(images, snr, beta)
+            side_bits = torch.tensor([LENGTH_FIELD_BITS + 8 * len(s) + probe["index"][i].numel() * self.pipe.index_bits
+                                      for i, s in enumerate(probe["strings"])])
+            side_uses = torch.tensor([self.side_channel_uses(n) for n in side_bits])
+            beta = self._choose_beta(probe["bits_z"].cpu(), side_uses, images.shape[1:])
+        self.last_beta = beta
+        L = (h // self.pipe.transform.patch_size) * (w // self.pipe.transform.patch_size)
+        vmax = self.pipe.jscc.max_length
+        analog = torch.zeros(b, 2 * L * vmax)
+        analog_len = torch.zeros(b, dtype=torch.long)
+        side_rows = []
+        if b > 0:
+            out = self.pipe.encode(images, snr, beta)
+            self.last_bits = out["bits_z"].flatten(1).sum(1).cpu() + out["bits_y"].float()
+            uses = out["uses"].reshape(b, L).cpu()
+            sym = out["symbols"].cpu()
+            for i in range(b):
+                parts = [sym[i, j, : 2 * int(uses[i, j])] for j in range(L)]
+                flat = torch.cat(parts)
+                analog[i, : flat.numel()] = flat
+                analog_len[i] = flat.numel()
+                side_rows.append(pack_side_info(out["strings"][i], out["index"][i], self.pipe.index_bits))
+        width = max([r.size for r in side_rows] + [1])
+        side = torch.zeros(b, width)
+        side_len = torch.zeros(b, dtype=torch.long)
+        for i, r in enumerate(side_rows):
+            side[i, : r.size] = torch.from_numpy(r.astype(np.float32))
+            side_len[i] = r.size
+        streams = {"s": Stream(ANALOG, analog, lengths=analog_len),
+                   "side": Stream(DIGITAL, side, mcs=self.side_mcs, lengths=side_len)}
+        return Message(streams, (3, h, w), {"lrisc": {"beta": beta}})
+
+    # ------------------------------------------------------------------ decode
+    def _side(self, stream: Stream, i: int, num_patches: int):
+        """(y bytes, index [L]) of image i, or (None, reason)."""
+        n = int(stream.valid_lengths()[i])
+        if stream.block_ok is not None:
+            lay = block_layout(stream.data.shape[1], stream.mcs, stream.codeword_bits)
+            needed = min(lay.num_blocks, max(1, math.ceil(n / lay.payload_bits)))
+            if not bool(stream.block_ok[i, :needed].all()):
+                return None, "crc"
+        bits = (stream.data[i, :n] > 0.5).cpu().numpy().astype(np.uint8)
+        try:
+            return unpack_side_info(bits, num_patches, self.pipe.index_bits, len(self.pipe.lengths)), None
+        except ValueError as exc:
+            return None, f"side: {exc}"
+
+    @torch.no_grad()
+    def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
+        for name in ("s", "side"):
+            if name not in message.streams:
+                raise ValueError(f"an LRISC message has streams 's' and 'side', got {list(message.streams)}")
+        s, side = message.streams["s"], message.streams["side"]
+        if s.kind != ANALOG or side.kind != DIGITAL:
+            raise ValueError("LRISC's stream 's' must be analog and 'side' digital")
+        _, h, w = message.image_shape
+        self.pipe.transform.check_size(h, w)
+        p = self.pipe.transform.patch_size
+        L, vmax = (h // p) * (w // p), self.pipe.jscc.max_length
+        if s.data.dim() != 2 or s.data.shape[1] != 2 * L * vmax or s.batch != side.batch:
+            raise ValueError(f"stream 's' has shape {tuple(s.data.shape)}, expected [B, {2 * L * vmax}] for images "
+                             f"{tuple(message.image_shape)}, with as many rows as 'side' ({side.batch})")
+        b = s.batch
+        out = torch.full((b, 3, h, w), GREY)
+        self.last_failures = [None] * b
+        if b == 0:
+            return out
+        snr = decoder_snr_db(csi)
+        if snr is None:
+            raise ValueError("LRISC's JSCC decoder is SNR-adaptive: pass the receiver's CSI to decode()")
+        snr = snr_per_example(snr, b, allow_nonfinite=True)
+        snr = torch.where(torch.isfinite(snr), snr, torch.zeros_like(snr))
+        data = torch.nan_to_num(s.data.float(), nan=0.0, posinf=0.0, neginf=0.0)
+        lengths = torch.as_tensor(self.pipe.lengths)
+        good, symbols, indexes, strings = [], [], [], []
+        for i in range(b):
+            parsed, reason = self._side(side, i, L)
+            if parsed is None:
+                self.last_failures[i] = reason
+                continue
+            y, index = parsed
+            uses = lengths[torch.from_numpy(index)]
+            if s.lengths is not None and int(s.valid_lengths()[i]) != 2 * int(uses.sum()):
+                self.last_failures[i] = (f"side: the lengths add up to {2 * int(uses.sum())} reals, the analog "
+                                         f"stream has {int(s.valid_lengths()[i])}")
+                continue
+            sym = torch.zeros(L, 2 * vmax)
+            pos = 0
+            for j in range(L):
+                k2 = 2 * int(uses[j])
+                sym[j, :k2] = data[i, pos:pos + k2]
+                pos += k2
+            good.append(i)
+            symbols.append(sym)
+            indexes.append(torch.from_numpy(index).reshape(h // p, w // p))
+            strings.append(y)
+        if good:
+            gen = None if self.seed is None else torch.Generator(device=self.device).manual_seed(self.seed)
+            try:
+                images = self.pipe.decode(torch.stack(symbols).to(self.device), torch.stack(indexes).to(self.device),
+                                          snr[good].to(self.device), (h, w), self.options["num_inference_steps"],
+                                          gen, strings)
+            except (ValueError, RuntimeError) as exc:       # e.g. y's bytes do not range decode
+                for i in good:
+                    self.last_failures[i] = f"decode: {type(exc).__name__}: {exc}"
+                return out
+            images = images.float().cpu()
+            for k, i in enumerate(good):
+                if torch.isfinite(images[k]).all():
+                    out[i] = images[k].clamp(0, 1)
+                else:
+                    self.last_failures[i] = "decode: non-finite output"
+        return out
+
+
+__all__ = ["LRISCCodec", "pack_side_info", "unpack_side_info", "default_model_dir", "LENGTH_FIELD_BITS"]
