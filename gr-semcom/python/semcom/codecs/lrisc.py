@@ -240,8 +240,11 @@ class LRISCCodec(SemanticCodec):
         except ValueError as exc:
             return None, f"side: {exc}"
 
-    @torch.no_grad()
-    def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
+    def parse(self, message: Message) -> dict:
+        """The receiver's reading of a (received) message, before any network runs: a dict with
+        ``good`` (indexes of the images whose side information passed), ``symbols`` [G, L, 2 v_max]
+        (each patch's 2 k_i reals, zero padded), ``index`` [G, h, w], ``strings`` (G byte strings
+        of y) and ``failures`` (one per image: None or the reason it is lost)."""
         for name in ("s", "side"):
             if name not in message.streams:
                 raise ValueError(f"an LRISC message has streams 's' and 'side', got {list(message.streams)}")
@@ -256,28 +259,21 @@ class LRISCCodec(SemanticCodec):
             raise ValueError(f"stream 's' has shape {tuple(s.data.shape)}, expected [B, {2 * L * vmax}] for images "
                              f"{tuple(message.image_shape)}, with as many rows as 'side' ({side.batch})")
         b = s.batch
-        out = torch.full((b, 3, h, w), GREY)
-        self.last_failures = [None] * b
-        if b == 0:
-            return out
-        snr = decoder_snr_db(csi)
-        if snr is None:
-            raise ValueError("LRISC's JSCC decoder is SNR-adaptive: pass the receiver's CSI to decode()")
-        snr = snr_per_example(snr, b, allow_nonfinite=True)
-        snr = torch.where(torch.isfinite(snr), snr, torch.zeros_like(snr))
         data = torch.nan_to_num(s.data.float(), nan=0.0, posinf=0.0, neginf=0.0)
         lengths = torch.as_tensor(self.pipe.lengths)
-        good, symbols, indexes, strings = [], [], [], []
+        out = {"good": [], "symbols": torch.zeros(0, L, 2 * vmax), "index": torch.zeros(0, h // p, w // p, dtype=torch.long),
+               "strings": [], "failures": [None] * b}
+        symbols, indexes = [], []
         for i in range(b):
             parsed, reason = self._side(side, i, L)
             if parsed is None:
-                self.last_failures[i] = reason
+                out["failures"][i] = reason
                 continue
             y, index = parsed
             uses = lengths[torch.from_numpy(index)]
             if s.lengths is not None and int(s.valid_lengths()[i]) != 2 * int(uses.sum()):
-                self.last_failures[i] = (f"side: the lengths add up to {2 * int(uses.sum())} reals, the analog "
-                                         f"stream has {int(s.valid_lengths()[i])}")
+                out["failures"][i] = (f"side: the lengths add up to {2 * int(uses.sum())} reals, the analog "
+                                      f"stream has {int(s.valid_lengths()[i])}")
                 continue
             sym = torch.zeros(L, 2 * vmax)
             pos = 0
@@ -285,16 +281,39 @@ class LRISCCodec(SemanticCodec):
                 k2 = 2 * int(uses[j])
                 sym[j, :k2] = data[i, pos:pos + k2]
                 pos += k2
-            good.append(i)
+            out["good"].append(i)
             symbols.append(sym)
             indexes.append(torch.from_numpy(index).reshape(h // p, w // p))
-            strings.append(y)
+            out["strings"].append(y)
+        if symbols:
+            out["symbols"], out["index"] = torch.stack(symbols), torch.stack(indexes)
+        return out
+
+    @torch.no_grad()
+    def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
+        rx = self.parse(message)
+        _, h, w = message.image_shape
+        b = len(rx["failures"])
+        out = torch.full((b, 3, h, w), GREY)
+        self.last_failures = list(rx["failures"])
+        if b == 0:
+            return out
+        snr = decoder_snr_db(csi)
+        if snr is None:
+            raise ValueError("LRISC's JSCC decoder is SNR-adaptive: pass the receiver's CSI to decode()")
+        snr = snr_per_example(snr, b, allow_nonfinite=True)
+        snr = torch.where(torch.isfinite(snr), snr, torch.zeros_like(snr))
+        good = rx["good"]
         if good:
-            gen = None if self.seed is None else torch.Generator(device=self.device).manual_seed(self.seed)
+            # x_N per image from the seed (the same for every image), so an image decodes the same
+            # whatever else is in the batch
+            shape = (1, self.pipe.unet.config.in_channels, h, w)
+            noise = None if self.seed is None else torch.cat(
+                [torch.randn(shape, generator=torch.Generator().manual_seed(self.seed)) for _ in good])
             try:
-                images = self.pipe.decode(torch.stack(symbols).to(self.device), torch.stack(indexes).to(self.device),
+                images = self.pipe.decode(rx["symbols"].to(self.device), rx["index"].to(self.device),
                                           snr[good].to(self.device), (h, w), self.options["num_inference_steps"],
-                                          gen, strings)
+                                          None, rx["strings"], None if noise is None else noise.to(self.device))
             except (ValueError, RuntimeError) as exc:       # e.g. y's bytes do not range decode
                 for i in good:
                     self.last_failures[i] = f"decode: {type(exc).__name__}: {exc}"

@@ -149,9 +149,10 @@ class LRISCPipeline:
     @torch.no_grad()
     def decode(self, symbols: torch.Tensor, index: torch.Tensor, snr_db, image_size,
                num_inference_steps: Optional[int] = None, generator: Optional[torch.Generator] = None,
-               strings=None) -> torch.Tensor:
+               strings=None, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Received symbols [B, L, 2 v_max], length indexes [B, h, w], the receiver's SNR (dB),
-        (H, W) and the received byte strings of y (B of them) -> images [B, 3, H, W] in [0, 1]."""
+        (H, W) and the received byte strings of y (B of them) -> images [B, 3, H, W] in [0, 1].
+        ``noise`` [B, 3, H, W] (optional) is the starting x_N instead of a draw from ``generator``."""
         steps = self.options["num_inference_steps"] if num_inference_steps is None else int(num_inference_steps)
         h, w = image_size
         self.transform.check_size(h, w)
@@ -162,7 +163,8 @@ class LRISCPipeline:
             y_hat = self.transform.decompress_hyper(strings, self.transform.hyper_shape(h, w)[1:])
             prior = self.transform.gaussian_params(y_hat.to(symbols.device))
         z_hat = self.jscc.decode(symbols, index, snr_db, prior)
-        x = ddim_sample(self.unet, self.scheduler, z_hat, (self.unet.config.in_channels, h, w), steps, generator)
+        x = ddim_sample(self.unet, self.scheduler, z_hat, (self.unet.config.in_channels, h, w), steps, generator,
+                        noise)
         return ((x + 1) / 2).clamp(0, 1)
 
     # ------------------------------------------------------------------ folders
