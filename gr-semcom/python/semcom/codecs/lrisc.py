@@ -14,22 +14,25 @@ The message has two streams:
     data [B, 2 L v_max] reals with ``lengths`` = 2 sum_i k_i valid reals per image (the rest is
     padding, neither sent nor counted).
 ``"side"`` (digital: CRC + 5G LDPC + QAM at ``side_mcs``)
-    The side information the receiver needs to parse and decode ``"s"``: a 16-bit count of y's
-    bytes, y's bytes, then the length index q_i of every patch in n bits (2^n allowed lengths),
-    raster order. ``lengths`` = its bits per image. Its channel uses count in the image's K.
+    The side information the receiver needs to parse and decode ``"s"``
+    (:mod:`semcom.models.lrisc.side_info`): one byte naming beta (a grid of 256 values), then ONE
+    rANS stream (CompressAI's coder) with y's symbols and each patch's length index, the index
+    coded around the length the decoded hyperprior predicts. ``lengths`` = its bits per image.
+    Its channel uses count in the image's K.
 
 K per image = sum_i k_i + the side stream's channel uses (``Message.channel_uses()``).
 
-Receiver: an image whose side-information blocks fail their CRC, whose length field or indexes are
-out of range, or whose indexes do not add up to the analog stream's length is lost: a grey image
+Receiver: an image whose side-information blocks fail their CRC, whose side information does not
+decode, or whose lengths do not add up to the analog stream's length is lost: a grey image
 (0.5) and ``last_failures[i]`` = ``"crc"`` / ``"side: ..."``, never decoded with wrong lengths.
 Otherwise y is range decoded, h_d gives the receiver's prior (mu, sigma), the JSCC decoder (told
 the receiver's SNR, :func:`semcom.csi.decoder_snr_db`) gives z_hat, and DDIM sampling of the x0
 U-Net conditioned on z_hat gives the image.
 
 Options: ``model_dir``, ``steps`` (DDIM steps; default the folder's), ``beta`` (channel uses per
-bit; default the folder's), ``cbr`` (a target mean CBR instead of beta: beta is chosen per batch by
-bisection so that the batch's mean K / (3 H W), side information included, is closest to it),
+bit; default the folder's; snapped to the grid of 256 values the side information can name),
+``cbr`` (a target mean CBR instead of beta: the grid value of beta whose batch mean K / (3 H W),
+side information included, is closest to it),
 ``side_mcs``, ``seed`` (of the sampling noise; reset at each decode), ``device``.
 """
 from __future__ import annotations
@@ -48,9 +51,7 @@ from ..transport import ANALOG, DIGITAL, Message, Stream
 from .base import SemanticCodec
 
 TRAIN_SCRIPT = "scripts/train_lrisc.py"
-LENGTH_FIELD_BITS = 16          # bytes of y (a 16-bit count: up to 65535 bytes)
 GREY = 0.5
-BETA_RANGE = (1e-4, 1e3)
 
 
 def default_model_dir() -> Path:
@@ -58,47 +59,15 @@ def default_model_dir() -> Path:
     return Path(models_dir()) / "lrisc"
 
 
-def _to_bits(value: int, width: int) -> np.ndarray:
-    return np.array([(value >> (width - 1 - i)) & 1 for i in range(width)], dtype=np.uint8)
+def bytes_to_bits(data: bytes) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(bytes(data), np.uint8))
 
 
-def _from_bits(bits) -> int:
-    value = 0
-    for b in bits:
-        value = (value << 1) | int(b)
-    return value
-
-
-def pack_side_info(y_string: bytes, index: torch.Tensor, index_bits: int) -> np.ndarray:
-    """The side-information bits of one image: 16-bit byte count of y, y's bytes, then each patch's
-    length index (``index`` [h, w], raster order) in ``index_bits`` bits, MSB first."""
-    n = len(y_string)
-    if n >= 1 << LENGTH_FIELD_BITS:
-        raise ValueError(f"the range-coded hyper-latent has {n} bytes, more than the {LENGTH_FIELD_BITS}-bit field holds")
-    idx = index.reshape(-1).cpu().numpy().astype(np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= 1 << index_bits):
-        raise ValueError(f"length indexes must be in [0, {1 << index_bits}), got {idx.min()} ... {idx.max()}")
-    idx_bits = ((idx[:, None] >> np.arange(index_bits - 1, -1, -1)[None, :]) & 1).astype(np.uint8).reshape(-1)
-    return np.concatenate([_to_bits(n, LENGTH_FIELD_BITS), np.unpackbits(np.frombuffer(y_string, np.uint8)), idx_bits])
-
-
-def unpack_side_info(bits: np.ndarray, num_patches: int, index_bits: int, num_levels: int):
-    """Inverse of :func:`pack_side_info`: ``(y bytes, index [num_patches] int64)``; ValueError if the
-    length field or an index is out of range (a receiver must not trust it)."""
+def bits_to_bytes(bits) -> bytes:
     bits = np.asarray(bits, dtype=np.uint8)
-    if bits.size < LENGTH_FIELD_BITS:
-        raise ValueError(f"side information has {bits.size} bits, fewer than its {LENGTH_FIELD_BITS}-bit length field")
-    n = _from_bits(bits[:LENGTH_FIELD_BITS])
-    end = LENGTH_FIELD_BITS + 8 * n
-    if n == 0 or end + num_patches * index_bits != bits.size:
-        raise ValueError(f"side information of {bits.size} bits does not hold {n} bytes of y and "
-                         f"{num_patches} indexes of {index_bits} bits")
-    y = np.packbits(bits[LENGTH_FIELD_BITS:end]).tobytes()
-    idx = bits[end:].reshape(num_patches, index_bits).astype(np.int64)
-    index = (idx << np.arange(index_bits - 1, -1, -1)[None, :]).sum(1)
-    if index.size and index.max() >= num_levels:
-        raise ValueError(f"a length index {int(index.max())} is beyond the {num_levels} allowed lengths")
-    return y, index
+    if bits.size % 8:
+        raise ValueError(f"side information of {bits.size} bits is not whole bytes")
+    return np.packbits(bits).tobytes()
 
 
 class LRISCCodec(SemanticCodec):
@@ -164,21 +133,31 @@ class LRISCCodec(SemanticCodec):
     def side_channel_uses(self, num_bits: int) -> int:
         return DigitalTransmitter(self.side_mcs).channel_uses(int(num_bits)) if num_bits > 0 else 0
 
-    def _choose_beta(self, bits_z: torch.Tensor, side_uses: torch.Tensor, shape) -> float:
-        """The beta whose mean K (analog uses + side uses) over the batch is closest to ``cbr``."""
-        from ..models.lrisc import allocate
-        target = self.cbr * math.prod(shape)
-        lengths = torch.as_tensor(self.pipe.lengths)
+    def _k(self, out: dict) -> torch.Tensor:
+        """K per image [B] of a pipeline encoding: analog uses + side-information uses."""
+        analog = out["uses"].flatten(1).sum(1).cpu()
+        return analog + torch.tensor([self.side_channel_uses(8 * len(b)) for b in out["side"]])
 
-        def mean_k(beta):
-            uses = lengths[allocate(bits_z, beta, self.pipe.lengths)].flatten(1).sum(1)
-            return float((uses + side_uses).double().mean())
+    def _encode_for_cbr(self, images, snr) -> dict:
+        """The pipeline encoding at the grid beta whose batch mean K is closest to ``cbr``
+        (bisection over the grid: K grows with beta; then the neighbours are compared)."""
+        from ..models.lrisc.side_info import BETA_GRID
+        target = self.cbr * math.prod(images.shape[1:])
+        analysis = self.pipe.analyse(images)
+        cache = {}
 
-        lo, hi = math.log(BETA_RANGE[0]), math.log(BETA_RANGE[1])
-        for _ in range(40):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if mean_k(math.exp(mid)) < target else (lo, mid)
-        return min((math.exp(lo), math.exp(hi)), key=lambda b: abs(mean_k(b) - target))
+        def at(code):
+            if code not in cache:
+                out = self.pipe.encode(images, snr, float(BETA_GRID[code]), analysis)
+                cache[code] = (out, float(self._k(out).double().mean()))
+            return cache[code]
+
+        lo, hi = 0, len(BETA_GRID) - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if at(mid)[1] < target else (lo, mid)
+        best = min(range(max(0, lo - 2), min(len(BETA_GRID), hi + 3)), key=lambda c: abs(at(c)[1] - target))
+        return at(best)[0]
 
     # ------------------------------------------------------------------ encode
     @torch.no_grad()
@@ -191,31 +170,26 @@ class LRISCCodec(SemanticCodec):
                              "(e.g. CSI.from_snr(snr_db, batch)) to encode()")
         snr = snr_per_example(csi.snr_db, b).to(self.device)
         images = images.to(self.device)
-        beta = self.options["beta"]
-        if self.cbr is not None and b > 0:
-            probe = self.pipe.encode(images, snr, beta)
-            side_bits = torch.tensor([LENGTH_FIELD_BITS + 8 * len(s) + probe["index"][i].numel() * self.pipe.index_bits
-                                      for i, s in enumerate(probe["strings"])])
-            side_uses = torch.tensor([self.side_channel_uses(n) for n in side_bits])
-            beta = self._choose_beta(probe["bits_z"].cpu(), side_uses, images.shape[1:])
-        self.last_beta = beta
         L = (h // self.pipe.transform.patch_size) * (w // self.pipe.transform.patch_size)
         vmax = self.pipe.jscc.max_length
         analog = torch.zeros(b, 2 * L * vmax)
         analog_len = torch.zeros(b, dtype=torch.long)
         side_rows = []
+        beta = None
         if b > 0:
-            out = self.pipe.encode(images, snr, beta)
-            self.last_bits = out["bits_z"].flatten(1).sum(1).cpu() + out["bits_y"].float()
+            out = self._encode_for_cbr(images, snr) if self.cbr is not None else \
+                self.pipe.encode(images, snr, self.options["beta"])
+            beta = out["beta"]
+            self.last_bits = out["bits_z"].flatten(1).sum(1).cpu()
             uses = out["uses"].reshape(b, L).cpu()
             sym = out["symbols"].cpu()
             for i in range(b):
-                parts = [sym[i, j, : 2 * int(uses[i, j])] for j in range(L)]
-                flat = torch.cat(parts)
+                flat = torch.cat([sym[i, j, : 2 * int(uses[i, j])] for j in range(L)])
                 analog[i, : flat.numel()] = flat
                 analog_len[i] = flat.numel()
-                side_rows.append(pack_side_info(out["strings"][i], out["index"][i], self.pipe.index_bits))
-        width = max([r.size for r in side_rows] + [1])
+                side_rows.append(bytes_to_bits(out["side"][i]))
+        self.last_beta = beta
+        width = max([r.size for r in side_rows] + [8])
         side = torch.zeros(b, width)
         side_len = torch.zeros(b, dtype=torch.long)
         for i, r in enumerate(side_rows):
@@ -226,8 +200,8 @@ class LRISCCodec(SemanticCodec):
         return Message(streams, (3, h, w), {"lrisc": {"beta": beta}})
 
     # ------------------------------------------------------------------ decode
-    def _side(self, stream: Stream, i: int, num_patches: int):
-        """(y bytes, index [L]) of image i, or (None, reason)."""
+    def _side(self, stream: Stream, i: int, image_size):
+        """``((index [1, h, w], prior), None)`` of image i, or ``(None, reason)``."""
         n = int(stream.valid_lengths()[i])
         if stream.block_ok is not None:
             lay = block_layout(stream.data.shape[1], stream.mcs, stream.codeword_bits)
@@ -236,15 +210,16 @@ class LRISCCodec(SemanticCodec):
                 return None, "crc"
         bits = (stream.data[i, :n] > 0.5).cpu().numpy().astype(np.uint8)
         try:
-            return unpack_side_info(bits, num_patches, self.pipe.index_bits, len(self.pipe.lengths)), None
+            index, prior, _ = self.pipe.read_side(bits_to_bytes(bits), image_size)
         except ValueError as exc:
             return None, f"side: {exc}"
+        return (index[0], prior), None
 
     def parse(self, message: Message) -> dict:
         """The receiver's reading of a (received) message, before any network runs: a dict with
         ``good`` (indexes of the images whose side information passed), ``symbols`` [G, L, 2 v_max]
-        (each patch's 2 k_i reals, zero padded), ``index`` [G, h, w], ``strings`` (G byte strings
-        of y) and ``failures`` (one per image: None or the reason it is lost)."""
+        (each patch's 2 k_i reals, zero padded), ``index`` [G, h, w], ``prior`` (mu, sigma) of the
+        decoded hyperprior and ``failures`` (one per image: None or the reason it is lost)."""
         for name in ("s", "side"):
             if name not in message.streams:
                 raise ValueError(f"an LRISC message has streams 's' and 'side', got {list(message.streams)}")
@@ -262,15 +237,16 @@ class LRISCCodec(SemanticCodec):
         data = torch.nan_to_num(s.data.float(), nan=0.0, posinf=0.0, neginf=0.0)
         lengths = torch.as_tensor(self.pipe.lengths)
         out = {"good": [], "symbols": torch.zeros(0, L, 2 * vmax), "index": torch.zeros(0, h // p, w // p, dtype=torch.long),
-               "strings": [], "failures": [None] * b}
+               "prior": None, "failures": [None] * b}
         symbols, indexes = [], []
+        priors = []
         for i in range(b):
-            parsed, reason = self._side(side, i, L)
+            parsed, reason = self._side(side, i, (h, w))
             if parsed is None:
                 out["failures"][i] = reason
                 continue
-            y, index = parsed
-            uses = lengths[torch.from_numpy(index)]
+            index, prior = parsed
+            uses = lengths[index.reshape(-1)]
             if s.lengths is not None and int(s.valid_lengths()[i]) != 2 * int(uses.sum()):
                 out["failures"][i] = (f"side: the lengths add up to {2 * int(uses.sum())} reals, the analog "
                                       f"stream has {int(s.valid_lengths()[i])}")
@@ -283,10 +259,11 @@ class LRISCCodec(SemanticCodec):
                 pos += k2
             out["good"].append(i)
             symbols.append(sym)
-            indexes.append(torch.from_numpy(index).reshape(h // p, w // p))
-            out["strings"].append(y)
+            indexes.append(index)
+            priors.append(prior)
         if symbols:
             out["symbols"], out["index"] = torch.stack(symbols), torch.stack(indexes)
+            out["prior"] = tuple(torch.cat([p[k] for p in priors]) for k in range(2))
         return out
 
     @torch.no_grad()
@@ -313,8 +290,9 @@ class LRISCCodec(SemanticCodec):
             try:
                 images = self.pipe.decode(rx["symbols"].to(self.device), rx["index"].to(self.device),
                                           snr[good].to(self.device), (h, w), self.options["num_inference_steps"],
-                                          None, rx["strings"], None if noise is None else noise.to(self.device))
-            except (ValueError, RuntimeError) as exc:       # e.g. y's bytes do not range decode
+                                          None, tuple(t.to(self.device) for t in rx["prior"]),
+                                          None if noise is None else noise.to(self.device))
+            except (ValueError, RuntimeError) as exc:
                 for i in good:
                     self.last_failures[i] = f"decode: {type(exc).__name__}: {exc}"
                 return out
@@ -327,4 +305,4 @@ class LRISCCodec(SemanticCodec):
         return out
 
 
-__all__ = ["LRISCCodec", "pack_side_info", "unpack_side_info", "default_model_dir", "LENGTH_FIELD_BITS"]
+__all__ = ["LRISCCodec", "bytes_to_bits", "bits_to_bytes", "default_model_dir"]

@@ -112,6 +112,7 @@ class LRISCPipeline:
         for m in (self.transform, self.jscc, self.unet):
             m.eval()
         self.transform.update_tables()
+        self._side_coder = None
         return self
 
     @property
@@ -123,45 +124,72 @@ class LRISCPipeline:
         return list(self.jscc.lengths)
 
     @property
-    def index_bits(self) -> int:
-        """Bits per patch to signal its length index (n, with 2^n allowed lengths)."""
-        return max(1, (len(self.lengths) - 1).bit_length())
+    def side_coder(self):
+        """The :class:`~semcom.models.lrisc.side_info.SideInfoCoder` of y and the length indexes."""
+        from .side_info import SideInfoCoder
+        if getattr(self, "_side_coder", None) is None:
+            self._side_coder = SideInfoCoder(self.transform, self.lengths)
+        return self._side_coder
+
+    def shapes(self, height: int, width: int) -> dict:
+        """``latent`` [C, h, w], ``hyper`` [Cy, h', w'] and ``patches`` (h, w) of an H x W image."""
+        latent = self.transform.latent_shape(height, width)
+        return {"latent": latent, "hyper": self.transform.hyper_shape(height, width), "patches": latent[1:]}
 
     # ------------------------------------------------------------------ transmitter
     @torch.no_grad()
-    def encode(self, images: torch.Tensor, snr_db, beta: Optional[float] = None) -> dict:
-        """Images [B, 3, H, W] in [0, 1] and the SNR (dB) -> dict with ``symbols`` [B, L, 2 v_max]
-        (unit power per complex use), ``index`` [B, h, w] (length indexes), ``uses`` [B, h, w]
-        (k_i), ``strings`` (B byte strings of y), ``bits_z`` [B, h, w] (-log2 p(z_i|y)), ``bits_y``
-        [B] (the range-coded size of y in bits), ``z`` [B, C, h, w]."""
-        beta = self.options["beta"] if beta is None else beta
+    def analyse(self, images: torch.Tensor) -> dict:
+        """The transmitter's analysis, independent of beta and the SNR: ``z`` [B, C, h, w], ``y``,
+        the coded ``y_hat``, the prior ``mu`` / ``sigma`` and ``bits_z`` [B, h, w] (-log2 p(z_i|y))."""
         z = self.transform.analysis(images)
-        strings, y_hat = self.transform.compress_hyper(z)
+        y = self.transform.h_e(z)
+        eb = self.transform.entropy_bottleneck
+        if eb._quantized_cdf.numel() == 0:
+            self.transform.update_tables()
+        medians = eb._get_medians()
+        y_hat = eb.dequantize(eb.quantize(y, "symbols", medians), medians)
         mu, sigma = self.transform.gaussian_params(y_hat)
         _, lik = self.transform.gaussian_conditional(z, sigma, means=mu, training=False)
-        bits_z = -torch.log2(lik).sum(1)
-        index = allocate(bits_z, beta, self.lengths)
-        symbols = self.jscc.encode(z, index, snr_db)
-        return {"symbols": symbols, "index": index, "uses": self.jscc.lengths_of(index), "strings": strings,
-                "bits_z": bits_z, "bits_y": torch.tensor([8 * len(s) for s in strings]), "z": z}
+        return {"z": z, "y": y, "y_hat": y_hat, "mu": mu, "sigma": sigma, "bits_z": -torch.log2(lik).sum(1)}
+
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor, snr_db, beta: Optional[float] = None, analysis: dict = None) -> dict:
+        """Images [B, 3, H, W] in [0, 1] and the SNR (dB) -> dict with ``symbols`` [B, L, 2 v_max]
+        (unit power per complex use), ``index`` [B, h, w] (length indexes), ``uses`` [B, h, w]
+        (k_i), ``side`` (B byte strings: beta, y and the indexes, :mod:`.side_info`), ``beta`` (the
+        value used: ``beta`` snapped to the grid), ``bits_z`` [B, h, w] (-log2 p(z_i|y)), ``z``.
+        ``analysis``: a result of :meth:`analyse` for these images, to skip recomputing it."""
+        from .side_info import snap_beta
+        code, beta = snap_beta(self.options["beta"] if beta is None else beta)
+        a = self.analyse(images) if analysis is None else analysis
+        index = allocate(a["bits_z"], beta, self.lengths)
+        side = self.side_coder.encode(a["y"], index, code)
+        symbols = self.jscc.encode(a["z"], index, snr_db)
+        return {"symbols": symbols, "index": index, "uses": self.jscc.lengths_of(index), "side": side, "beta": beta,
+                "bits_z": a["bits_z"], "z": a["z"]}
 
     # ------------------------------------------------------------------ receiver
     @torch.no_grad()
+    def read_side(self, side: bytes, image_size) -> tuple:
+        """One image's side information -> ``(index [1, h, w], (mu, sigma), beta)``; ValueError if it
+        is not one for an image of this size."""
+        shapes = self.shapes(*image_size)
+        y_hat, index, beta = self.side_coder.decode(side, shapes["hyper"], shapes["patches"])
+        return index, self.transform.gaussian_params(y_hat), beta
+
+    @torch.no_grad()
     def decode(self, symbols: torch.Tensor, index: torch.Tensor, snr_db, image_size,
                num_inference_steps: Optional[int] = None, generator: Optional[torch.Generator] = None,
-               strings=None, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
+               prior=None, noise: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Received symbols [B, L, 2 v_max], length indexes [B, h, w], the receiver's SNR (dB),
-        (H, W) and the received byte strings of y (B of them) -> images [B, 3, H, W] in [0, 1].
-        ``noise`` [B, 3, H, W] (optional) is the starting x_N instead of a draw from ``generator``."""
+        (H, W) and the prior (mu, sigma) read from the side information (:meth:`read_side`) ->
+        images [B, 3, H, W] in [0, 1]. ``noise`` [B, 3, H, W] (optional) is the starting x_N
+        instead of a draw from ``generator``."""
         steps = self.options["num_inference_steps"] if num_inference_steps is None else int(num_inference_steps)
         h, w = image_size
         self.transform.check_size(h, w)
-        prior = None
-        if self.jscc.dec_prior is not None:
-            if strings is None:
-                raise ValueError("this LRISC receiver reads the hyperprior: pass the received y strings")
-            y_hat = self.transform.decompress_hyper(strings, self.transform.hyper_shape(h, w)[1:])
-            prior = self.transform.gaussian_params(y_hat.to(symbols.device))
+        if self.jscc.dec_prior is not None and prior is None:
+            raise ValueError("this LRISC receiver reads the hyperprior: pass prior=(mu, sigma) from read_side")
         z_hat = self.jscc.decode(symbols, index, snr_db, prior)
         x = ddim_sample(self.unet, self.scheduler, z_hat, (self.unet.config.in_channels, h, w), steps, generator,
                         noise)
