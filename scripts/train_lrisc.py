@@ -71,8 +71,8 @@ EVAL_SNRS = (0.0, 5.0, 10.0, 20.0)
 
 # The default sizes (written down in the model card; see models/lrisc/README.md once exported).
 DEFAULT_ARCH = {
-    "transform": {"latent_channels": 32, "hidden_channels": 64, "hyper_channels": 32, "num_down": 3, "hyper_down": 2},
-    "jscc": {"lengths": [2, 4, 6, 8, 10, 12, 14, 16], "dim": 64, "num_blocks": 2, "num_heads": 4, "mlp_ratio": 2.0,
+    "transform": {"latent_channels": 64, "hidden_channels": 64, "hyper_channels": 32, "num_down": 4, "hyper_down": 2},
+    "jscc": {"lengths": [8, 16, 24, 32, 40, 48, 56, 64], "dim": 128, "num_blocks": 2, "num_heads": 4, "mlp_ratio": 2.0,
              "num_sm": 7, "snr_adaptive": True, "use_prior": True},
     "unet": {"block_channels": [32, 64, 96, 128], "layers_per_block": 1, "attention_levels": [False, False, False, True],
              "cond_levels": 4, "cond_channels": 64, "attention_head_dim": 32},

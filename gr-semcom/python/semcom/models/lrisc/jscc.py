@@ -122,7 +122,7 @@ class VariableLengthJSCC(ModelMixin, ConfigMixin):
     """
 
     @register_to_config
-    def __init__(self, latent_channels: int = 32, lengths=(2, 4, 6, 8, 10, 12, 14, 16), dim: int = 64,
+    def __init__(self, latent_channels: int = 64, lengths=(8, 16, 24, 32, 40, 48, 56, 64), dim: int = 128,
                  num_blocks: int = 2, num_heads: int = 4, mlp_ratio: float = 2.0, num_sm: int = 7,
                  snr_adaptive: bool = True, use_prior: bool = True):
         super().__init__()

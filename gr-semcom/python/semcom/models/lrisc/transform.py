@@ -69,8 +69,8 @@ class HyperpriorTransform(ModelMixin, ConfigMixin):
     _build_checks_on_cpu = True
 
     @register_to_config
-    def __init__(self, latent_channels: int = 32, hidden_channels: int = 64, hyper_channels: int = 32,
-                 num_down: int = 3, hyper_down: int = 2, in_channels: int = 3):
+    def __init__(self, latent_channels: int = 64, hidden_channels: int = 64, hyper_channels: int = 32,
+                 num_down: int = 4, hyper_down: int = 2, in_channels: int = 3):
         super().__init__()
         if min(latent_channels, hidden_channels, hyper_channels, num_down) < 1 or hyper_down < 0:
             raise ValueError("latent_channels, hidden_channels, hyper_channels, num_down must be >= 1 and "

@@ -66,7 +66,7 @@ class ConditionalX0UNet(ModelMixin, ConfigMixin):
     """
 
     @register_to_config
-    def __init__(self, latent_channels: int = 32, latent_down: int = 3, block_channels=(32, 64, 96, 128),
+    def __init__(self, latent_channels: int = 64, latent_down: int = 4, block_channels=(32, 64, 96, 128),
                  layers_per_block: int = 1, attention_levels=(False, False, False, True), cond_levels: int = 4,
                  cond_channels: int = 64, attention_head_dim: int = 32, in_channels: int = 3):
         super().__init__()
