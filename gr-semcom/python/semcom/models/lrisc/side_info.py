@@ -19,8 +19,7 @@ Layout of one image's side information (bytes)::
   well-predicted patch costs well under its n raw bits.
 
 The decoder pads the received stream with zero bytes before decoding, so that a damaged (or
-hostile) stream can never make the rANS decoder read past its buffer: it reads at most 4 bytes per
-symbol.
+hostile) stream can never make the rANS decoder read past its buffer (see :meth:`SideInfoCoder.decode`).
 """
 from __future__ import annotations
 
@@ -150,7 +149,10 @@ class SideInfoCoder:
         cy, hy, wy = y_shape
         h, w = index_shape
         n_symbols = cy * hy * wy + h * w
-        stream = bytes(data[1:]) + bytes(4 * n_symbols + 8)          # never read past the buffer
+        # zero padding so that no stream, however made, makes the decoder read past its buffer: a
+        # symbol reads at most one 32-bit word, except an escaped (tail) symbol, whose bypass count
+        # (4-bit chunks of value 15, then that many chunks) is bounded by the stream's own bits
+        stream = bytes(data[1:]) + bytes(16 * len(data) + 4 * n_symbols + 1024)
         cdfs, cdf_len, offsets = self._eb_tables(eb)
         n_eb = len(cdfs)
         all_cdfs = cdfs + self.index_cdfs
