@@ -177,6 +177,9 @@ def test_channel_uses_are_the_patch_lengths_plus_the_side_information(model_dir)
                 x, CSI.from_snr(10.0, 2)).channel_uses().double().mean()
             assert abs(got - target * pixels) <= abs(float(k) - target * pixels)
         assert abs(got - target * pixels) < 0.05 * target * pixels
+        # calibrating on the set gives the same grid value; last_bits is the information content
+        assert get_codec("lrisc", model_dir=str(model_dir)).calibrate_beta(x, target) == c.last_beta
+        assert torch.allclose(c.last_bits, ref["bits_z"].flatten(1).sum(1) + ref["bits_y"])
 
 
 # ------------------------------------------------------------------------------- folders

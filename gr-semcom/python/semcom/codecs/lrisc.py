@@ -124,6 +124,7 @@ class LRISCCodec(SemanticCodec):
         self.side_mcs = get_mcs(self.options["side_mcs"])
         self.seed = None if seed is None else int(seed)
         self.last_beta: Optional[float] = None
+        # -log2 p(z|y) - log2 p(y) per image of the last encode: its information content under the model
         self.last_bits: Optional[torch.Tensor] = None
         target = f"target CBR {self.cbr:g}" if self.cbr is not None else f"beta {self.options['beta']:g}"
         self.description = (f"LRISC, {target}, {len(self.pipe.lengths)} lengths {self.pipe.lengths}, "
@@ -137,6 +138,20 @@ class LRISCCodec(SemanticCodec):
         """K per image [B] of a pipeline encoding: analog uses + side-information uses."""
         analog = out["uses"].flatten(1).sum(1).cpu()
         return analog + torch.tensor([self.side_channel_uses(8 * len(b)) for b in out["side"]])
+
+    @torch.no_grad()
+    def calibrate_beta(self, images: torch.Tensor, cbr: float, snr_db: float = 10.0) -> float:
+        """The grid beta whose mean CBR (side information included) over ``images`` is closest to
+        ``cbr``: for sweeps at equal MEAN channel uses, calibrate once on the image set and encode
+        each image with ``beta=`` that value (the per-image lengths then still follow the content;
+        the ``cbr`` option instead meets the target per encoded batch)."""
+        images = self.check_images(images).to(self.device)
+        saved, self.cbr = self.cbr, float(cbr)
+        try:
+            out = self._encode_for_cbr(images, snr_per_example(snr_db, images.shape[0]).to(self.device))
+        finally:
+            self.cbr = saved
+        return out["beta"]
 
     def _encode_for_cbr(self, images, snr) -> dict:
         """The pipeline encoding at the grid beta whose batch mean K is closest to ``cbr``
@@ -180,7 +195,7 @@ class LRISCCodec(SemanticCodec):
             out = self._encode_for_cbr(images, snr) if self.cbr is not None else \
                 self.pipe.encode(images, snr, self.options["beta"])
             beta = out["beta"]
-            self.last_bits = out["bits_z"].flatten(1).sum(1).cpu()
+            self.last_bits = (out["bits_z"].flatten(1).sum(1) + out["bits_y"]).cpu()
             uses = out["uses"].reshape(b, L).cpu()
             sym = out["symbols"].cpu()
             for i in range(b):

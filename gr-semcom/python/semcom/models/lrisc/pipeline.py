@@ -140,7 +140,9 @@ class LRISCPipeline:
     @torch.no_grad()
     def analyse(self, images: torch.Tensor) -> dict:
         """The transmitter's analysis, independent of beta and the SNR: ``z`` [B, C, h, w], ``y``,
-        the coded ``y_hat``, the prior ``mu`` / ``sigma`` and ``bits_z`` [B, h, w] (-log2 p(z_i|y))."""
+        the coded ``y_hat``, the prior ``mu`` / ``sigma``, ``bits_z`` [B, h, w] (-log2 p(z_i|y)) and
+        ``bits_y`` [B] (-log2 p(y)): the image's information content under the model is
+        ``bits_z.sum((1, 2)) + bits_y``."""
         z = self.transform.analysis(images)
         y = self.transform.h_e(z)
         eb = self.transform.entropy_bottleneck
@@ -148,9 +150,11 @@ class LRISCPipeline:
             self.transform.update_tables()
         medians = eb._get_medians()
         y_hat = eb.dequantize(eb.quantize(y, "symbols", medians), medians)
+        _, y_lik = eb(y, training=False)
         mu, sigma = self.transform.gaussian_params(y_hat)
         _, lik = self.transform.gaussian_conditional(z, sigma, means=mu, training=False)
-        return {"z": z, "y": y, "y_hat": y_hat, "mu": mu, "sigma": sigma, "bits_z": -torch.log2(lik).sum(1)}
+        return {"z": z, "y": y, "y_hat": y_hat, "mu": mu, "sigma": sigma, "bits_z": -torch.log2(lik).sum(1),
+                "bits_y": -torch.log2(y_lik).flatten(1).sum(1)}
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor, snr_db, beta: Optional[float] = None, analysis: dict = None) -> dict:
@@ -166,7 +170,7 @@ class LRISCPipeline:
         side = self.side_coder.encode(a["y"], index, code)
         symbols = self.jscc.encode(a["z"], index, snr_db)
         return {"symbols": symbols, "index": index, "uses": self.jscc.lengths_of(index), "side": side, "beta": beta,
-                "bits_z": a["bits_z"], "z": a["z"]}
+                "bits_z": a["bits_z"], "bits_y": a["bits_y"], "z": a["z"]}
 
     # ------------------------------------------------------------------ receiver
     @torch.no_grad()
