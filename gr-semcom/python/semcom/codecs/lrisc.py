@@ -212,7 +212,8 @@ class LRISCCodec(SemanticCodec):
             side_len[i] = r.size
         streams = {"s": Stream(ANALOG, analog, lengths=analog_len),
                    "side": Stream(DIGITAL, side, mcs=self.side_mcs, lengths=side_len)}
-        return Message(streams, (3, h, w), {"lrisc": {"beta": beta}})
+        # nothing in side_info: the receiver needs only the two streams (beta travels in "side")
+        return Message(streams, (3, h, w))
 
     # ------------------------------------------------------------------ decode
     def _side(self, stream: Stream, i: int, image_size):
