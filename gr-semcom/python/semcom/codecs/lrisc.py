@@ -229,7 +229,7 @@ class LRISCCodec(SemanticCodec):
             index, prior, _ = self.pipe.read_side(bits_to_bytes(bits), image_size)
         except ValueError as exc:
             return None, f"side: {exc}"
-        return (index[0], prior), None
+        return (index[0].cpu(), prior), None
 
     def parse(self, message: Message) -> dict:
         """The receiver's reading of a (received) message, before any network runs: a dict with

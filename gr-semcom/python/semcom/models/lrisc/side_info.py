@@ -162,12 +162,14 @@ class SideInfoCoder:
         dec.set_stream(stream)
         chan = eb._build_indexes((1, cy, hy, wy))
         values = dec.decode_stream(chan.reshape(-1).int().tolist(), all_cdfs, all_len, all_off)
-        y_hat = eb.dequantize(torch.tensor(values, dtype=torch.float32).reshape(1, cy, hy, wy), eb._get_medians())
+        device = eb.quantiles.device
+        y_hat = eb.dequantize(torch.tensor(values, dtype=torch.float32, device=device).reshape(1, cy, hy, wy),
+                              eb._get_medians())
         predicted = self.predict_from_hyper(y_hat, beta)
         if tuple(predicted.shape[1:]) != (h, w):
             raise ValueError(f"the prior gives {tuple(predicted.shape[1:])} patches, expected {(h, w)}")
         q = dec.decode_stream((predicted.reshape(-1).int() + n_eb).tolist(), all_cdfs, all_len, all_off)
-        index = torch.tensor(q, dtype=torch.long).reshape(1, h, w)
+        index = torch.tensor(q, dtype=torch.long, device=device).reshape(1, h, w)
         if int(index.min()) < 0 or int(index.max()) >= len(self.lengths):
             raise ValueError("a decoded length index is outside the allowed lengths")
         return y_hat, index, beta
