@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from semcom.models.loading import write_checksums  # noqa: E402
+from semcom.models.loading import drop_source_path, write_checksums  # noqa: E402
 from semcom.training import load_checkpoint, save_checkpoint  # noqa: E402
 
 STAGES = ("vae", "unet", "export")
@@ -206,7 +206,7 @@ def export_vae(args, models, state, run_dir: Path) -> dict:
     if stage_a is not None:
         metrics["sc_sic_stage_a"] = stage_a
     vae.save_pretrained(str(out / "vae"), safe_serialization=True)
-    _drop_source_path(out / "vae")
+    drop_source_path(out / "vae")
     write_checksums(out / "vae")
     save_grid(torch.stack([images[:8], rec[:8]], 1).flatten(0, 1), out / "reconstructions.png", nrow=2)
     plot_loss(state["history"], out / "loss.png", "VAE (AutoencoderKL) training", keys=("loss", "l1", "lpips"))
@@ -225,14 +225,6 @@ def save_grid(images: torch.Tensor, path: Path, nrow: int = 8, labels=None):
         canvas[r * (h + 2):r * (h + 2) + h, c * (w + 2):c * (w + 2) + w] = arr[i]
     Image.fromarray(canvas).save(path)
 
-
-def _drop_source_path(subfolder: Path):
-    for name in ("config.json", "scheduler_config.json"):
-        path = subfolder / name
-        if path.is_file():
-            config = json.loads(path.read_text())
-            if config.pop("_name_or_path", None) is not None:
-                path.write_text(json.dumps(config, indent=2) + "\n")
 
 
 def write_vae_card(out: Path, args, models, state, metrics):

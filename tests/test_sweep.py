@@ -226,6 +226,70 @@ def test_the_version_follows_the_model_weights(tmp_path):
     assert code_version("jpeg2000-ldpc").endswith("--")           # no model
 
 
+def test_the_code_version_follows_only_the_code_a_scheme_runs(tmp_path, monkeypatch):
+    """An edit to one scheme's network leaves another scheme's rows standing; an edit to the PHY
+    recomputes both (the version is computed on a copy of the package, edited)."""
+    import shutil
+
+    from semcom.sweep import version
+    copy = tmp_path / "semcom"
+    shutil.copytree(version.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(version, "PACKAGE", copy)
+
+    def versions():
+        for f in (version.code_hash, version._imports):
+            f.cache_clear()
+        return {s: version.code_hash(s) for s in ("deepjscc", "sc-sic", "bpg-ldpc")}
+
+    def edit(rel):
+        with open(copy / rel, "a") as f:
+            f.write("\n# edited\n")
+
+    v0 = versions()
+    assert len(set(v0.values())) == 3
+    edit("models/sc_sic/stage_b.py")
+    v1 = versions()
+    assert v1["sc-sic"] != v0["sc-sic"] and v1["deepjscc"] == v0["deepjscc"] and v1["bpg-ldpc"] == v0["bpg-ldpc"]
+    edit("models/snr_jscc.py")                  # imported by the DeepJSCC codec inside a function
+    v2 = versions()
+    assert v2["deepjscc"] != v1["deepjscc"] and v2["sc-sic"] == v1["sc-sic"]
+    edit("gr/semantic_rx.py")                   # GNU Radio block: no row runs it
+    assert versions() == v2
+    edit("phy/ldpc.py")                         # every row runs the PHY
+    v3 = versions()
+    assert all(v3[s] != v2[s] for s in v3)
+
+
+@pytest.mark.parametrize("spec", ["deepjscc", "bpg-ldpc"])
+def test_the_static_import_closure_holds_every_module_a_row_loads(spec):
+    """Independent check of :func:`row_code_files`: a fresh interpreter runs one row (encode,
+    AWGN, decode, PSNR + LPIPS) and every package file it loaded, other than the ones declared
+    unable to change a row, is in the scheme's static closure."""
+    from semcom.sweep import version
+    script = (
+        "import json, sys, torch\n"
+        "from semcom import data\n"
+        "from semcom.codecs import get_codec\n"
+        "from semcom.sweep import rows\n"
+        "x = data.load_images('test', size=64, version=1)[:1]\n"
+        "x = torch.stack(list(x)) if not torch.is_tensor(x) else x\n"
+        f"t = rows.transmit(get_codec({spec!r}), x, 'awgn', 10.0)\n"
+        "rows.score(x, t, ['psnr', 'lpips'])\n"
+        "print(json.dumps(sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)})))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=REPO,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    package = version.PACKAGE.resolve()
+    loaded = {Path(f).resolve() for f in json.loads(out.stdout.strip().splitlines()[-1])}
+    loaded = {f for f in loaded if package in f.parents}
+    rows_code = {f for f in loaded if not version._excluded(f.relative_to(package).as_posix())}
+    static = {f.resolve() for f in version.row_code_files(spec)}
+    assert rows_code, "the row loaded no package file"
+    assert rows_code <= static, sorted(str(f) for f in rows_code - static)
+    codec_module = {"deepjscc": "codecs/deepjscc.py", "bpg-ldpc": "codecs/separation.py"}[spec]
+    assert package / codec_module in static
+
+
 @pytest.mark.skipif(not ray_available(), reason="ray is not installed")
 def test_ray_with_two_workers_gives_the_serial_rows_bit_for_bit(tmp_path):
     ims = data.load_images("test", size=64, version=1)[:2]

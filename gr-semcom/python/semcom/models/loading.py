@@ -313,3 +313,20 @@ def load_transformers_component(cls, folder, what: str, variant: str | None = No
     check_loading_info(info, folder, what)
     check_finite(model.state_dict().items(), folder, what)
     return model.float().eval()
+
+
+def drop_source_path(subfolder) -> None:
+    """diffusers writes ``_name_or_path`` (the folder a model was loaded from) into a re-saved
+    config: keep this machine's paths out of a folder meant to be shipped."""
+    for name in ("config.json", "scheduler_config.json"):
+        path = Path(subfolder) / name
+        if path.is_file():
+            config = json.loads(path.read_text())
+            if config.pop("_name_or_path", None) is not None:
+                path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def diffusers_version() -> str:
+    """The installed diffusers' version (written into a saved pipeline's ``model_index.json``)."""
+    import diffusers
+    return diffusers.__version__

@@ -2,12 +2,17 @@
 
 ``code_version(spec)`` = ``<code>-<models>``:
 
-- ``code``: SHA-256 of every ``.py`` file of the package that can change a row's value (all of
-  them except :data:`NOT_ROW_CODE`: GNU Radio blocks, the over-the-air frame (but not the
-  ``ota-test`` codec), the CLI, training,
-  the data loader (images are keyed by their pixels), the evaluation views and the sweep's store,
-  engine and rendering), of the versions of the numerical libraries, and of the metric networks
-  in ``models/metrics`` (names and sizes, plus ``provenance.json``).
+- ``code``: SHA-256 of the package's ``.py`` files that a row of this scheme runs: the static import
+  closure (:func:`row_code_files`) of the row computation (:mod:`semcom.sweep.rows`: transport, PHY,
+  channels, metrics) and of the scheme's codec module (its registry target), every ``import`` and
+  ``from ... import`` inside the package followed, at module level or inside functions, lazy names
+  of a package's ``_LAZY`` table resolved to their submodules; files that cannot change a row's
+  value are left out (:data:`NOT_ROW_CODE`: GNU Radio blocks, the over-the-air frame (but not the
+  ``ota-test`` codec), the CLI, training, the data loader (images are keyed by their pixels), the
+  evaluation views and the sweep's store, engine and rendering). Plus the versions of the
+  numerical libraries and the metric networks in ``models/metrics`` (names and sizes, plus
+  ``provenance.json``). So a new scheme's modules, or an edit to another scheme's network, leave
+  this scheme's rows standing; an edit to the PHY, a channel or a metric recomputes them all.
 - ``models``: the scheme's model folders (its ``model_dir``/``decoder_dir`` options or any option
   naming an existing path, else the scheme's ``default_model_dir()``), hashed through their
   ``checksums.json`` (files listed there by their recorded SHA-256, other files up to 8 MB by
@@ -21,6 +26,7 @@ touches documentation or tests keeps every row).
 """
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
@@ -42,14 +48,101 @@ def _excluded(rel: str) -> bool:
     return rel not in ROW_CODE_ANYWAY and any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in NOT_ROW_CODE)
 
 
-def row_code_files() -> list:
-    return sorted(p for p in PACKAGE.rglob("*.py") if not _excluded(p.relative_to(PACKAGE).as_posix()))
+ROW_ROOTS = ("sweep/rows.py",)          # the row computation every scheme's rows run
+
+
+def _module_file(dotted: str):
+    """``semcom.a.b`` -> the package's ``a/b.py`` or ``a/b/__init__.py`` (None outside the package)."""
+    parts = dotted.split(".")
+    if parts[0] != PACKAGE.name:
+        return None
+    base = PACKAGE.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _package_of(path: Path) -> str:
+    """The dotted package a file's relative imports start from (``a/b.py`` and ``a/__init__.py``: ``semcom.a``)."""
+    return ".".join(path.relative_to(PACKAGE.parent).parent.parts)
+
+
+def _lazy_table(tree) -> dict:
+    """A package's ``_LAZY = {"Name": "submodule", ...}`` (names it imports on first use)."""
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets)
+                and isinstance(node.value, ast.Dict)):
+            return {k.value: v.value for k, v in zip(node.value.keys, node.value.values)
+                    if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+    return {}
 
 
 @functools.lru_cache(maxsize=None)
-def code_hash() -> str:
+def _imports(path: Path) -> tuple:
+    """The package files ``path`` imports (anywhere in it), with the parents' ``__init__.py``."""
+    tree = ast.parse(path.read_text(), str(path))
+    here = _package_of(path)
+    found = []
+
+    def add(dotted: str, names=()):
+        target = _module_file(dotted)
+        if target is None:
+            return
+        found.append(target)
+        lazy = _lazy_table(ast.parse(target.read_text())) if target.name == "__init__.py" else {}
+        for name in names:
+            sub = _module_file(f"{dotted}.{lazy.get(name, name)}")
+            if sub is not None:
+                found.append(sub)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                dotted = ".".join(base + ([node.module] if node.module else []))
+            else:
+                dotted = node.module or ""
+            add(dotted, [a.name for a in node.names])
+    parents = []
+    for f in found:
+        for parent in f.relative_to(PACKAGE).parents:
+            init = PACKAGE / parent / "__init__.py"
+            if init.is_file():
+                parents.append(init)
+    return tuple(sorted(set(found + parents)))
+
+
+def row_code_files(spec: str = None) -> list:
+    """The files in a row's code hash: the import closure of the row computation and, with a
+    ``spec``, of its scheme's codec module; :data:`NOT_ROW_CODE` left out (and not followed)."""
+    from ..codecs import parse_spec
+    from ..codecs.base import _REGISTRY
+    roots = [PACKAGE / r for r in ROW_ROOTS]
+    if spec is not None:
+        name, _ = parse_spec(spec)
+        if name in _REGISTRY:
+            target = _module_file(_REGISTRY[name].partition(":")[0])
+            if target is not None:
+                roots.append(target)
+    seen, todo = set(), list(roots)
+    while todo:
+        path = todo.pop()
+        if path in seen or _excluded(path.relative_to(PACKAGE).as_posix()):
+            continue
+        seen.add(path)
+        todo.extend(_imports(path))
+    return sorted(seen)
+
+
+@functools.lru_cache(maxsize=None)
+def code_hash(spec: str = None) -> str:
     h = hashlib.sha256()
-    for path in row_code_files():
+    for path in row_code_files(spec):
         h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for lib in LIBRARIES:
         try:
@@ -115,7 +208,7 @@ def code_version(spec: str) -> str:
     """``<code hash>-<model hash or '-'>`` of a scheme spec (see the module)."""
     paths = model_paths(spec)
     models = hashlib.sha256("".join(folder_hash(str(p)) for p in paths).encode()).hexdigest()[:12] if paths else "-"
-    return f"{code_hash()}-{models}"
+    return f"{code_hash(spec)}-{models}"
 
 
 def git_commit() -> str:

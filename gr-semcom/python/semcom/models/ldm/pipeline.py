@@ -38,7 +38,7 @@ from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler, DPMSolverMul
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline
 from diffusers.utils.torch_utils import randn_tensor
 
-from ..loading import LOAD_ERRORS, load_component, read_json, write_checksums
+from ..loading import LOAD_ERRORS, diffusers_version, drop_source_path, load_component, read_json, write_checksums
 from .vae import from_vae, to_vae
 
 SAMPLERS = ("ddim", "ddpm")
@@ -159,10 +159,10 @@ class LDMPipeline(DiffusionPipeline):
         self.text.save_pretrained(folder / "text_encoder", folder / "tokenizer")
         self.scheduler.save_pretrained(str(folder / "scheduler"))
         for name in ("vae", "unet", "text_encoder", "scheduler"):
-            _drop_source_path(folder / name)
+            drop_source_path(folder / name)
         for name in ("vae", "unet", "text_encoder"):
             write_checksums(folder / name)
-        index = {"_class_name": "StableDiffusionPipeline", "_diffusers_version": _diffusers_version(),
+        index = {"_class_name": "StableDiffusionPipeline", "_diffusers_version": diffusers_version(),
                  "feature_extractor": [None, None], "requires_safety_checker": False, "safety_checker": [None, None],
                  "scheduler": ["diffusers", type(self.scheduler).__name__],
                  "text_encoder": ["transformers", type(self.text_encoder).__name__],
@@ -329,15 +329,3 @@ class LDMPipeline(DiffusionPipeline):
         return self.sample(self.encode_prompt(prompts), **kwargs)
 
 
-def _drop_source_path(subfolder: Path):
-    for name in ("config.json", "scheduler_config.json"):
-        path = subfolder / name
-        if path.is_file():
-            config = json.loads(path.read_text())
-            if config.pop("_name_or_path", None) is not None:
-                path.write_text(json.dumps(config, indent=2) + "\n")
-
-
-def _diffusers_version() -> str:
-    import diffusers
-    return diffusers.__version__

@@ -42,8 +42,8 @@ from diffusers.pipelines.wuerstchen.modeling_paella_vq_model import PaellaVQMode
 from diffusers.models.unets.unet_stable_cascade import StableCascadeUNet
 from diffusers.utils.torch_utils import randn_tensor
 
-from ..loading import (LOAD_ERRORS, check_loading_info, load_component, read_json,  # noqa: F401 (re-exported)
-                       write_checksums)
+from ..loading import (LOAD_ERRORS, check_loading_info, diffusers_version, drop_source_path, load_component,  # noqa: F401,E501
+                       read_json, write_checksums)
 from . import stage_a
 from .effnet import EfficientNetEncoder
 from .stage_b import predict_noise
@@ -228,10 +228,10 @@ class SCSICPipeline(DiffusionPipeline):
             model.save_pretrained(str(folder / name), safe_serialization=True)
         self.scheduler.save_pretrained(str(folder / "scheduler"))
         for name in [*parts, "scheduler"]:
-            _drop_source_path(folder / name)
+            drop_source_path(folder / name)
         for name in parts:
             write_checksums(folder / name)
-        index = {"_class_name": type(self).__name__, "_diffusers_version": _diffusers_version(),
+        index = {"_class_name": type(self).__name__, "_diffusers_version": diffusers_version(),
                  "vqgan": ["diffusers", "PaellaVQModel"], "effnet": ["semcom.models.sc_sic", "EfficientNetEncoder"],
                  "decoder": ["diffusers", "StableCascadeUNet"], "scheduler": ["diffusers", type(self.scheduler).__name__]}
         (folder / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")
@@ -465,17 +465,3 @@ def _per_example(snr_db, batch: int) -> torch.Tensor:
     return snr
 
 
-def _drop_source_path(subfolder: Path):
-    """diffusers writes ``_name_or_path`` (the folder a model was loaded from) into a re-saved
-    config: keep this machine's paths out of a folder meant to be shipped."""
-    for name in ("config.json", "scheduler_config.json"):
-        path = subfolder / name
-        if path.is_file():
-            config = json.loads(path.read_text())
-            if config.pop("_name_or_path", None) is not None:
-                path.write_text(json.dumps(config, indent=2) + "\n")
-
-
-def _diffusers_version() -> str:
-    import diffusers
-    return diffusers.__version__
