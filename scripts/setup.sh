@@ -51,6 +51,10 @@ export PIP_CONSTRAINT="$top/scripts/constraints.txt"
 echo "[setup] pip install (pinned by scripts/constraints.txt)"
 "${pip[@]}" install -r scripts/requirements.txt
 "${pip[@]}" install --no-deps sionna==2.2.0
+# CompressAI (LRISC's entropy models and rANS coder) without its point-cloud / dataset stack
+# (torch-geometric, torchvision, pandas): semcom imports only entropy_models, layers, ops and ans,
+# which need numpy, scipy and torch (semcom/models/lrisc/compressai_import.py).
+"${pip[@]}" install --no-deps compressai==1.2.8
 "${pip[@]}" install --no-deps -e .
 
 mkdir -p "$HOME/.gnuradio"

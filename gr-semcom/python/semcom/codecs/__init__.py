@@ -15,5 +15,6 @@ register_codec("ota-test", "semcom.ota.testcodec:OTATestCodec", ("factor", "mcs"
 register_codec("sc-sic", "semcom.codecs.sc_sic:SCSICCodec")
 # Seed 003 so far with the VAE-only receiver (decoder="vae"); the ControlNet receiver is not built yet.
 register_codec("tg-jscc", "semcom.codecs.tg_jscc:TGJSCCCodec", ("prompt_mcs", "captioner"))
+register_codec("lrisc", "semcom.codecs.lrisc:LRISCCodec", ("beta", "cbr", "side_mcs"))
 
 __all__ = ["SemanticCodec", "check_spec", "get_codec", "codec_names", "encoder_options", "register_codec", "parse_spec"]

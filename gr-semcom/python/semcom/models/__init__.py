@@ -7,7 +7,8 @@ Submodules are imported on first use, so ``import semcom.models`` stays cheap:
 import importlib
 
 # attribute -> submodule that defines it
-_LAZY = {"DeepJSCC": "deepjscc", "SCSICPipeline": "sc_sic", "load_stable_cascade": "sc_sic"}
+_LAZY = {"DeepJSCC": "deepjscc", "SCSICPipeline": "sc_sic", "load_stable_cascade": "sc_sic",
+         "LRISCPipeline": "lrisc"}
 
 
 def __getattr__(name):

@@ -204,9 +204,11 @@ def check_config(cls, config: dict, path, what: str):
 
 
 def expected_tensors(cls, config: dict, path, what: str) -> dict:
-    """``{name: (dtype, shape)}`` of a model built from ``config`` on the meta device (no memory)."""
+    """``{name: (dtype, shape)}`` of a model built from ``config`` on the meta device (no memory);
+    on the CPU for a class that sets ``_build_checks_on_cpu`` (small models whose constructors compute
+    on CPU tensors, such as CompressAI's entropy models)."""
     try:
-        with torch.device("meta"):
+        with torch.device("cpu" if getattr(cls, "_build_checks_on_cpu", False) else "meta"):
             model = cls.from_config(config)
     except (TypeError, ValueError, KeyError, AssertionError, RuntimeError, ZeroDivisionError) as exc:
         raise ValueError(f"{what} config {path} does not build a {cls.__name__}: {type(exc).__name__}: {exc}") from exc
