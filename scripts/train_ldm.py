@@ -351,16 +351,19 @@ def stage_loss(args, models, images, names, gens, extra):
 
 
 @torch.no_grad()
-def chunk_latents(vae, crops: torch.Tensor, run_dir: Path, chunk: int, batch: int = 8):
+def chunk_latents(vae, crops: torch.Tensor, run_dir: Path, chunk: int, vae_key: str, batch: int = 8):
     """Posterior mean and std of a chunk's crops (the VAE encoder costs as much as a U-Net step on
     the CPU: encoded once per chunk and kept on disk for a resume, since a chunk is used
-    --chunk-repeats times)."""
+    --chunk-repeats times; ``vae_key`` names the VAE, so a cache of another VAE is never used)."""
+    from safetensors import safe_open
     from safetensors.torch import load_file, save_file
     from semcom.models.ldm.vae import to_vae
     path = run_dir / "chunk_latents.safetensors"
     if path.is_file():
+        with safe_open(str(path), "pt") as f:
+            same_vae = (f.metadata() or {}).get("vae") == vae_key
         saved = load_file(str(path))
-        if int(saved["chunk"]) == chunk and saved["mean"].shape[0] == crops.shape[0]:
+        if same_vae and int(saved["chunk"]) == chunk and saved["mean"].shape[0] == crops.shape[0]:
             return saved["mean"], saved["std"]
     means, stds = [], []
     for i in range(0, len(crops), batch):
@@ -368,7 +371,7 @@ def chunk_latents(vae, crops: torch.Tensor, run_dir: Path, chunk: int, batch: in
         means.append(dist.mean)
         stds.append(dist.std)
     mean, std = torch.cat(means).contiguous(), torch.cat(stds).contiguous()
-    save_file({"mean": mean, "std": std, "chunk": torch.tensor(chunk)}, str(path))
+    save_file({"mean": mean, "std": std, "chunk": torch.tensor(chunk)}, str(path), metadata={"vae": vae_key})
     return mean, std
 
 
@@ -425,7 +428,7 @@ def main(argv=None):
             crops, names = train_crops(args.size, args.crops_per_chunk, args.seed + 1000 * STAGES.index(args.stage) + k,
                                        args.crop_scales, version, names=True)
             if args.stage == "unet":
-                crops = chunk_latents(models["vae"], crops, run_dir, k)
+                crops = chunk_latents(models["vae"], crops, run_dir, k, json.dumps(state["vae_sha256"], sort_keys=True))
             chunk_index = k
         pick = (torch.arange(args.batch) + offset) % args.crops_per_chunk
         images = crops[pick] if torch.is_tensor(crops) else (crops[0][pick], crops[1][pick])
