@@ -25,7 +25,7 @@ Checkpoints: safetensors (model, AdamW state, RNG states) + state.json every --c
 
 Example (the shipped chain)::
 
-    python scripts/train_ldm.py vae --size 128 --batch 8 --steps 1300 --lpips-weight 0.25 --threads 1
+    python scripts/train_ldm.py vae --size 128 --batch 8 --steps 3000 --lpips-weight 0.25 --threads 1
     python scripts/train_ldm.py unet --size 256 --batch 8 --steps 3000 --chunk-repeats 4 --threads 1
     python scripts/train_ldm.py export --out models/ldm-base
 """
