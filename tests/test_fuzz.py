@@ -50,3 +50,23 @@ def test_inputs_the_long_runs_found():
     """Inputs that once broke a property, replayed (each found by `python scripts/fuzz.py`)."""
     # a bit-flipped TIFF whose strip offset Pillow reads as a float: TypeError deep in Pillow
     assert fuzz.check_image(("mutated", 4, None, [10699, 923, 579, 405438, 364, 364])) == "mutated:value_error"
+
+
+def test_a_call_s_blocked_time_is_its_waiting_not_its_work():
+    """The hang criterion: time a call spends neither running nor waiting for a CPU (schedstat)."""
+    import time
+    if fuzz._schedstat() is None:
+        pytest.skip("no /proc/thread-self/schedstat")
+
+    def measure(work):
+        t, before = time.perf_counter(), fuzz._schedstat()
+        work()
+        return fuzz._blocked(time.perf_counter() - t, before, fuzz._schedstat())
+
+    def spin():
+        end = time.thread_time() + 0.3
+        while time.thread_time() < end:
+            pass
+
+    assert measure(lambda: time.sleep(0.5)) > 0.4
+    assert measure(spin) < 0.1
