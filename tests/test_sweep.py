@@ -226,7 +226,21 @@ def test_the_version_follows_the_model_weights(tmp_path):
     assert code_version("jpeg2000-ldpc").endswith("--")           # no model
 
 
-def test_the_version_follows_a_scheme_s_default_model_files(tmp_path, monkeypatch):
+@pytest.fixture
+def fresh_version_caches():
+    """The version functions' caches emptied before and after a test that edits what they read (a
+    value cached from a monkeypatched package would outlive the patch)."""
+    from semcom.sweep import version
+
+    def clear():
+        for f in (version.code_hash, version._imports, version.folder_hash, version.code_version):
+            f.cache_clear()
+    clear()
+    yield
+    clear()
+
+
+def test_the_version_follows_a_scheme_s_default_model_files(tmp_path, monkeypatch, fresh_version_caches):
     """Defaults a spec leaves out (the codec module's DEFAULT_PATHS) are hashed as if named."""
     from semcom.codecs import tg_jscc
     from semcom.sweep import version
@@ -247,7 +261,7 @@ def test_the_version_follows_a_scheme_s_default_model_files(tmp_path, monkeypatc
     assert version_now("tg-jscc") != v0
 
 
-def test_the_code_version_follows_only_the_code_a_scheme_runs(tmp_path, monkeypatch):
+def test_the_code_version_follows_only_the_code_a_scheme_runs(tmp_path, monkeypatch, fresh_version_caches):
     """An edit to one scheme's network leaves another scheme's rows standing; an edit to the PHY
     recomputes both (the version is computed on a copy of the package, edited)."""
     import shutil
