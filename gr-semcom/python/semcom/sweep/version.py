@@ -43,13 +43,11 @@ LIBRARIES = ("torch", "numpy", "sionna", "sionna-rt", "diffusers", "pillow", "pi
              "pytorch-msssim")
 BIG_FILE = 8 << 20
 ROW_CODE_ANYWAY = ("ota/testcodec.py",)   # the ota-test scheme (the rest of ota/ is the air frame)
+ROW_ROOTS = ("sweep/rows.py",)            # the row computation every scheme's rows run
 
 
 def _excluded(rel: str) -> bool:
     return rel not in ROW_CODE_ANYWAY and any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in NOT_ROW_CODE)
-
-
-ROW_ROOTS = ("sweep/rows.py",)          # the row computation every scheme's rows run
 
 
 def _module_file(dotted: str):
