@@ -338,6 +338,41 @@ def test_adaptive_capacity_rate_is_log2_1_plus_snr(image_u8):
         .side_info["separation"]["rate"] == rates
 
 
+def test_the_bound_adapts_to_the_channel_realisation_and_outage_rule_does_not(image_u8):
+    """mcs=adaptive (the bound) codes at the capacity of the draw the image met; mcs=outage at the
+    told SNR's, failing whenever the draw carries less (closed forms: log2(1 + |h|^2 SNR))."""
+    k, snr = 2048, 10.0
+    told = math.log2(1 + 10 ** (snr / 10))
+    h = torch.tensor([10 ** (-6 / 20)], dtype=torch.complex64)  # a -6 dB fade
+    faded = math.log2(1 + 10 ** ((snr - 6) / 10))
+    bound = get_codec("bpg-capacity", channel_uses=k)
+    outage = get_codec("bpg-capacity:mcs=outage", channel_uses=k)
+    x = as_tensor(image_u8)
+    told_csi = CSI.from_snr(snr, 1)
+    msg_b, msg_o = bound.encode(x, told_csi), outage.encode(x, told_csi)
+    assert msg_b.side_info["separation"]["rate"] == msg_o.side_info["separation"]["rate"]
+    # AWGN: the realisation is the told channel, both deliver the same image
+    awgn_b, awgn_o = bound.decode(msg_b, told_csi), outage.decode(msg_o, told_csi)
+    assert bound.last_failures == outage.last_failures == [None] and torch.equal(awgn_b, awgn_o)
+    # the fade: the outage rule fails, the bound delivers a smaller codestream within the capacity
+    faded_csi = CSI(snr_db=torch.tensor([snr]), gain=h)
+    outage.decode(msg_o, faded_csi)
+    assert outage.last_failures == ["outage"]
+    img = bound.decode(msg_b, faded_csi)
+    assert bound.last_failures == [None]
+    assert 0.7 * faded < bound.last_rates[0] <= faded < msg_b.side_info["separation"]["rate"][0] <= told
+    assert psnr((img[0] * 255).permute(1, 2, 0).numpy(), image_u8) < psnr((awgn_b[0] * 255).permute(1, 2, 0).numpy(), image_u8)
+    # a draw too poor for the codec's smallest codestream is an outage for the bound too
+    bound.decode(msg_b, CSI(snr_db=torch.tensor([snr]), gain=torch.tensor([1e-4], dtype=torch.complex64)))
+    assert bound.last_failures == ["outage"]
+    # the bound needs its source in the side information, and the outage rule is the capacity variants'
+    del msg_b.side_info["separation"]["pixels"]
+    with pytest.raises(ValueError, match="pixels"):
+        bound.decode(msg_b, told_csi)
+    with pytest.raises(ValueError, match="outage"):
+        get_codec("bpg-ldpc:mcs=outage")
+
+
 def test_bad_options_are_rejected():
     with pytest.raises(ValueError):
         get_codec("jpeg2000-ldpc", channel_uses=0)

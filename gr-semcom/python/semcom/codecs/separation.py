@@ -10,13 +10,29 @@ capacity bound of the same image codecs.
     otherwise it outputs a grey erasure image (0.5) and reports ``"crc"``.
 ``jpeg2000-capacity`` / ``bpg-capacity``
     The same codestreams through an ideal capacity-achieving code with no CRC and no block
-    overhead: error-free exactly when the payload rate ``bits / K`` is at most ``log2(1 + SNR)``,
-    else an ``"outage"`` (grey image). The codestream travels in ``message.side_info`` (a genie, not
-    a transmission); the message carries an analog placeholder stream of ``K`` channel uses so that
+    overhead: error-free exactly when the payload rate ``bits / K`` is at most the capacity of the
+    channel the image met, else an ``"outage"`` (grey image). That capacity is the instantaneous
+    one, from the receiver's CSI: AWGN ``log2(1 + SNR)`` at ``csi.snr_db``; block fading
+    ``log2(1 + |h|^2 SNR)``; per-symbol gains (fast fading) or post-equalisation noise variances
+    (OFDM, ``csi.equalized``: channel estimation error included) give ``mean_k log2(1 + SNR_k)``
+    over the ``K`` uses. The codestream travels in ``message.side_info`` (a genie, not a
+    transmission); the message carries an analog placeholder stream of ``K`` channel uses so that
     ``send_message`` gives the receiver the channel's CSI and the accounting shows the ``K`` uses
-    the ideal code would occupy. The SNR of the outage test is the instantaneous one: AWGN
-    ``csi.snr_db``; block fading ``|h|^2 SNR``; per-symbol gains (fast fading) or post-equalisation
-    noise variances (OFDM, ``csi.equalized``) give ``mean_k log2(1 + SNR_k)`` over the ``K`` uses.
+    the ideal code would occupy. The rate is chosen by ``mcs``:
+
+    * ``"adaptive"`` / ``"best"`` (default): **the bound**. Ideal link adaptation to the channel
+      realisation (genie CSI at the transmitter): the codestream is the largest that fits
+      ``floor(K * capacity)`` bits of the channel the image met, so there is no outage unless not
+      even the codec's smallest codestream fits. No separation scheme with this image codec does
+      better on that channel draw. The source image travels in the side information too, and the
+      decoder re-encodes it at the realised capacity (cached: on AWGN the realised capacity is the
+      told one and the encode is reused).
+    * ``"outage"``: the rate ``log2(1 + SNR)`` at the SNR the transmitter is told (no CSI of the
+      fading at the transmitter); an outage whenever the realisation carries less. On frequency-
+      selective channels with estimated CSI (TDL, ray-traced) the realised capacity is below the
+      told AWGN one for nearly every draw, so this variant is then nearly always in outage.
+    * a fixed MCS: that MCS's spectral efficiency (the LDPC variant's rate, for cliff plots), with
+      the same outage rule.
 
 Options (``get_codec("jpeg2000-ldpc:channel_uses=4096,mcs=qpsk-1/2")``):
 
@@ -33,9 +49,8 @@ Options (``get_codec("jpeg2000-ldpc:channel_uses=4096,mcs=qpsk-1/2")``):
     message bits in ``K`` channel uses among those whose threshold + ``margin_db`` is at most the
     SNR in the CSI (default margin :data:`BEST_MARGIN_DB`, the one that maximised the mean PSNR of
     this rule on the test photographs, ``sim/separation_cliff/envelope.py``); or a fixed MCS name
-    (``"qpsk-1/2"``, ``"ht3"``, ...). Capacity variants: ``"adaptive"`` and ``"best"`` = rate
-    ``log2(1 + SNR)`` at the CSI's SNR (ideal link adaptation; outages only from fading), a fixed
-    MCS = that MCS's spectral efficiency (the same rate as the LDPC variant, for cliff plots).
+    (``"qpsk-1/2"``, ``"ht3"``, ...). Capacity variants: see above (``"adaptive"`` = ``"best"`` =
+    the bound, ``"outage"``, a fixed MCS).
     Adaptive MCS needs ``csi`` at ``encode``; a batch with mixed SNRs is grouped by MCS, one digital
     stream ``codestream/<mcs>`` per group (rows of other groups are zero padding with length 0).
 ``margin_db`` (default 0.5 for ``"adaptive"``, :data:`BEST_MARGIN_DB` for ``"best"``),
@@ -188,9 +203,13 @@ class SeparationCodec(SemanticCodec):
             raise ValueError(f"cbr must be positive, got {cbr!r}")
         self.channel_uses = int(channel_uses)
         self.cbr = None if cbr is None else float(cbr)
-        rule = mcs.lower() if isinstance(mcs, str) and mcs.lower() in ("adaptive", "best") else None
+        rule = mcs.lower() if isinstance(mcs, str) and mcs.lower() in ("adaptive", "best", "outage") else None
+        if rule == "outage" and link != "capacity":
+            raise ValueError("mcs='outage' is a rule of the capacity variants")
         self.rule = rule
         self.adaptive = rule is not None
+        # the bound: the rate of the channel realisation (re-encoded at decode), not of the told SNR
+        self.genie = link == "capacity" and rule in ("adaptive", "best")
         self.mcs = None if self.adaptive else get_mcs(mcs)
         if self.mcs is not None and not self.mcs.coded and link == "ldpc":
             raise ValueError(f"{self.mcs} is uncoded: the separation baseline needs a CRC + LDPC MCS")
@@ -281,6 +300,8 @@ class SeparationCodec(SemanticCodec):
 
         if self.link == "capacity":
             info["codestreams"] = payloads  # the genie: NOT transmitted
+            if self.genie:              # the source itself, re-encoded at the realised capacity
+                info["pixels"] = [np.ascontiguousarray(pixels[i]).tobytes() for i in range(batch)]
             info["rate"] = [None if p is None else (w + 8 * len(p)) / k
                             for p, w in zip(payloads, info["length_bits"])]
             placeholder = Stream(ANALOG, torch.ones(batch, 2 * k))
@@ -328,6 +349,10 @@ class SeparationCodec(SemanticCodec):
         if self.link == "capacity":
             listed("codestreams", lambda x: x is None or isinstance(x, (bytes, bytearray)), "codestreams")
             listed("rate", lambda x: x is None or isinstance(x, (int, float)), "rates")
+            if self.genie:
+                size = math.prod(message.image_shape)
+                listed("pixels", lambda x: isinstance(x, (bytes, bytearray)) and len(x) == size,
+                       f"images of {size} bytes (a {self.name} with mcs={self.rule!r} needs the source)")
         return info
 
     def decode(self, message: Message, csi: Optional[CSI] = None) -> torch.Tensor:
@@ -336,11 +361,18 @@ class SeparationCodec(SemanticCodec):
         batch = len(info["group"])
         out = torch.full((batch, 3, height, width), GREY)
         failures = list(info["failures"])
-        capacity = self._capacity(csi, batch, info["channel_uses"]) if self.link == "capacity" else None
+        k = info["channel_uses"]
+        capacity = self._capacity(csi, batch, k) if self.link == "capacity" else None
+        self.last_rates = list(info.get("rate", [None] * batch))
         for i in range(batch):
-            if failures[i] is not None:
+            if failures[i] is not None and not self.genie:
                 continue
-            if self.link == "capacity":
+            if self.genie:
+                payload, self.last_rates[i] = self._at_capacity(info["pixels"][i], (height, width), k, capacity[i])
+                failures[i] = None if payload is not None else "outage"
+                if payload is None:
+                    continue
+            elif self.link == "capacity":
                 payload = info["codestreams"][i]
                 if info["rate"][i] > capacity[i]:
                     failures[i] = "outage"
@@ -389,6 +421,18 @@ class SeparationCodec(SemanticCodec):
         if not blocks_ok(end):
             return None, "crc"
         return np.packbits(hard[width:end]).tobytes(), None
+
+    def _at_capacity(self, pixels: bytes, size: tuple, k: int, capacity: float):
+        """(the largest codestream of the image that fits ``floor(k * capacity)`` bits with its
+        length field, its rate in bits per use); (None, None) when not even the smallest fits."""
+        max_bits = int(math.floor(k * capacity + 1e-9))
+        field = length_field_bits(max_bits)
+        max_bytes = (max_bits - field) // 8
+        if max_bytes <= 0:
+            return None, None
+        image = np.frombuffer(pixels, np.uint8).reshape(size[0], size[1], 3)
+        payload = self._encode_image(image, max_bytes)
+        return (None, None) if payload is None else (payload, (field + 8 * len(payload)) / k)
 
     @staticmethod
     def _capacity(csi: Optional[CSI], batch: int, k: int) -> list:
