@@ -520,7 +520,8 @@ class FrameReceiver:
         if end - self._search < WINDOW + HALF + self.min_run:
             return False
         lead = min(HALF - 1, self._search - self._buf.base) if self.tracking else 0
-        c, p = sc_metric(self._buf.get(self._search - lead, end), dc_block=self.tracking, lead=lead)
+        c, p = sc_metric(self._buf.get(self._search - lead, end), dc_block=self.tracking, lead=lead,
+                         floor=self.threshold)
         runs = _k.runs_above(c, self.threshold)
         for a, b in runs:
             if b == len(c):          # still rising / incomplete: wait for more samples
@@ -573,8 +574,9 @@ class FrameReceiver:
         """Used REs [count, 52] of OFDM symbols first..first+count-1 (CFO removed)."""
         t0 = p["t0"]
         a = t0 + DATA_OFFSET + first * SYMBOL
-        x = derotate(self._buf.get(a, a + count * SYMBOL), p["cfo"], a - t0)
-        return demodulate(x, count)
+        win = _k.derotate_windows(self._buf.get(a, a + count * SYMBOL), p["cfo"], a - t0, count,
+                                  SYMBOL, CP - BACKOFF, FFT)
+        return np.fft.fft(win, axis=1, norm="ortho")[:, BIN_USED]
 
     def _fail_header(self, p) -> bool:
         self.stats["header_failed"] += 1
@@ -653,7 +655,8 @@ class FrameReceiver:
         scan_a = t0 + DATA_OFFSET
         # (the plain metric: the DC-blocked one can rise on the frame's own tail at high SNR,
         # and what the front end leaves of a DC offset is far below a frame's power)
-        c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)))
+        c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)),
+                         floor=max(self.threshold, 0.5))
         for a, b in _k.runs_above(c, max(self.threshold, 0.5)):
             if b - a < self.min_run:
                 continue

@@ -86,12 +86,14 @@ def count_invalid(x, limit):
 
 # ---------------------------------------------------------------------------- detection
 @njit(cache=True, nogil=True)
-def sc_metric(r_in, dc_block, lead):
+def sc_metric(r_in, dc_block, lead, floor=0.0):
     """Schmidl & Cox coefficient ``c(d) = |P(d)| / sqrt(R1(d) R2(d))`` for every ``d`` with
     ``d + WINDOW + HALF <= len(r)``, ``P(d) = sum_{m<WINDOW} conj(r[d+m]) r[d+m+HALF]``, ``R1``/``R2``
     the energies of the two windows (``c = 0`` where either is below 1e-20). ``dc_block``: of
     ``r`` minus its moving mean over ``HALF`` samples (fewer at the start), the first ``lead``
-    samples being history only. Returns (c float64, P complex128)."""
+    samples being history only. ``floor``: ``c`` is only computed where it exceeds ``floor``
+    (0 elsewhere; a detector needs no more and skips a square root per sample). Returns
+    (c float64, P complex128)."""
     if dc_block:
         n_in = len(r_in)
         f = np.empty(n_in, np.complex128)
@@ -102,17 +104,17 @@ def sc_metric(r_in, dc_block, lead):
             if i >= HALF:
                 acc -= complex(r_in[i - HALF])
             f[i] = v - acc / min(i + 1, HALF)
-        return _sc(f[lead:])
-    return _sc(r_in)
+        return _sc(f[lead:], floor * floor)
+    return _sc(r_in, floor * floor)
 
 
 @njit(cache=True, nogil=True)
-def _sc(r):
+def _sc(r, floor2):
     n = len(r)
     count = n - WINDOW - HALF + 1
     if count <= 0:
         return np.zeros(0), np.zeros(0, np.complex128)
-    c = np.empty(count)
+    c = np.zeros(count)
     p = np.empty(count, np.complex128)
     for a in range(0, count, MOVSUM_BLOCK):     # running sums restarted every block
         pr = 0.0
@@ -140,10 +142,10 @@ def _sc(r):
                 e1 += (x.real * x.real + x.imag * x.imag) - (xo.real * xo.real + xo.imag * xo.imag)
                 e2 += (y.real * y.real + y.imag * y.imag) - (yo.real * yo.real + yo.imag * yo.imag)
             p[d] = complex(pr, pi)
-            if e1 <= 1e-20 or e2 <= 1e-20:
-                c[d] = 0.0
-            else:
-                c[d] = math.sqrt((pr * pr + pi * pi) / max(e1 * e2, 1e-30))
+            pp = pr * pr + pi * pi
+            ee = e1 * e2
+            if pp > floor2 * ee and e1 > 1e-20 and e2 > 1e-20:
+                c[d] = math.sqrt(pp / max(ee, 1e-30))
     return c, p
 
 
@@ -642,3 +644,21 @@ def track_equalise(y, h, pil, pos_pilot, pos_data, k, t, no, tracking, c_prev, t
             phase[s] = math.atan2(zs[s].imag, zs[s].real)
         beta, omega, qv = 0.0, 0.0, 0.0
     return equalise(y, h, phase, beta, t, k, pos_data), beta, omega, qv
+
+
+@njit(cache=True, nogil=True)
+def derotate_windows(x, cfo, n0, count, symbol, start, fft):
+    """The FFT windows of ``count`` OFDM symbols of ``x`` (symbol ``s`` spans ``x[s * symbol:]``,
+    its window ``fft`` samples from ``start``), CFO removed as :func:`derotate` does (sample ``i``
+    of ``x`` at time ``n0 + i``) -> complex64 [count, fft]."""
+    out = np.empty((count, fft), np.complex64)
+    w = -TWO_PI * cfo / FFT
+    step = complex(math.cos(w), math.sin(w))
+    for s in range(count):
+        a = s * symbol + start
+        ph = ((n0 + a) * w) % TWO_PI
+        z = complex(math.cos(ph), math.sin(ph))
+        for i in range(fft):
+            out[s, i] = x[a + i] * z
+            z *= step
+    return out

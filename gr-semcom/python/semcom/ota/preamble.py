@@ -66,7 +66,7 @@ def _movsum(x: np.ndarray, n: int, block: int = MOVSUM_BLOCK) -> np.ndarray:
     return out
 
 
-def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0):
+def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0, floor: float = 0.0):
     """Schmidl & Cox metric of ``r`` for every start ``d`` with ``d + WINDOW + HALF <= len(r)``.
 
     ``P(d) = sum_{m<WINDOW} conj(r[d+m]) r[d+m+HALF]``; normalised by the energy of BOTH halves,
@@ -80,8 +80,9 @@ def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0):
     the noise cannot look like a preamble on silence.
 
     One compiled pass (:func:`semcom.ota.kernels.sc_metric`), running sums restarted every
-    :data:`MOVSUM_BLOCK` outputs."""
-    return _k.sc_metric(np.ascontiguousarray(r, dtype=np.complex64), bool(dc_block), int(lead))
+    :data:`MOVSUM_BLOCK` outputs. ``floor``: ``c`` only where it exceeds ``floor``, 0 elsewhere
+    (what a detector with that threshold needs)."""
+    return _k.sc_metric(np.ascontiguousarray(r, dtype=np.complex64), bool(dc_block), int(lead), float(floor))
 
 
 def find_runs(mask: np.ndarray):

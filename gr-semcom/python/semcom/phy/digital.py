@@ -137,7 +137,25 @@ def _symbol_llrs(y, no, erased, points, labels, bps, scr, coded):
     codeword of n bits) are negated."""
     k = len(y)
     out = np.empty(k * bps, np.float32)
-    if bps == 1:
+    if len(points) == 2:
+        # one PAM point per label (BPSK, QPSK): the LLR is the difference of the two metrics,
+        # what _pam_llr computes, without the temporaries
+        i1 = 1 if labels[1, 0] else 0
+        p1 = points[i1]
+        p0 = points[1 - i1]
+        if bps == 1:
+            for i in range(k):
+                v = y[i].real
+                out[i] = (-(v - p1) * (v - p1) / no[i]) - (-(v - p0) * (v - p0) / no[i])
+        else:
+            r2 = math.sqrt(2.0)
+            for i in range(k):
+                n2 = 2 * no[i]
+                v = y[i].real * r2
+                out[2 * i] = (-(v - p1) * (v - p1) / n2) - (-(v - p0) * (v - p0) / n2)
+                v = y[i].imag * r2
+                out[2 * i + 1] = (-(v - p1) * (v - p1) / n2) - (-(v - p0) * (v - p0) / n2)
+    elif bps == 1:
         re = np.empty(k)
         for i in range(k):
             re[i] = y[i].real
@@ -168,6 +186,44 @@ def _symbol_llrs(y, no, erased, points, labels, bps, scr, coded):
         for i in range(len(out)):
             if scr[i % n]:
                 out[i] = -out[i]
+    return out
+
+
+def _crc_table(poly: np.ndarray) -> np.ndarray:
+    """Byte-wise table of the CRC with generator ``poly`` (degree 24, highest power first)."""
+    g = 0
+    for bit in poly[1:]:
+        g = (g << 1) | int(bit)
+    table = np.zeros(256, np.uint32)
+    for b in range(256):
+        reg = b << 16
+        for _ in range(8):
+            reg = ((reg << 1) ^ g) if reg & 0x800000 else (reg << 1)
+            reg &= 0xFFFFFF
+        table[b] = reg
+    return table
+
+
+@njit(cache=True)
+def _crc_ok_table(blocks, table):
+    """:func:`_crc_ok` for CRC-24A, a byte at a time: the rows (front-padded with zeros to whole
+    bytes, which leaves their remainder unchanged) times x^24 are divisible by the generator iff
+    the rows are (its constant term is 1)."""
+    r, n = blocks.shape
+    out = np.empty(r, np.bool_)
+    pad = (-n) % 8
+    for i in range(r):
+        crc = 0
+        byte = 0
+        nb = pad
+        for j in range(n):
+            byte = (byte << 1) | blocks[i, j]
+            nb += 1
+            if nb == 8:
+                crc = ((crc << 8) & 0xFFFFFF) ^ table[((crc >> 16) ^ byte) & 0xFF]
+                byte = 0
+                nb = 0
+        out[i] = crc == 0
     return out
 
 
@@ -222,6 +278,7 @@ def _pam_table(m: int):
 
 
 _CRC24A = np.asarray(CRCEncoder("CRC24A").crc_pol, dtype=np.uint8)
+_CRC24A_TABLE = _crc_table(_CRC24A) if len(_CRC24A) == 25 else None
 
 
 @lru_cache(maxsize=64)
@@ -523,7 +580,7 @@ class DigitalReceiver(SemcomBlock):
         if not self.mcs.coded:
             return (llr[:num_bits] > 0).astype(np.uint8), None
         info, syndrome_ok = dec.decode_numpy(llr.reshape(lay.num_blocks, lay.n))
-        block_ok = _crc_ok(info, _CRC24A) & syndrome_ok
+        block_ok = _crc_ok_table(info, _CRC24A_TABLE) & syndrome_ok
         return info[:, :lay.k - CRC_BITS].reshape(-1)[:num_bits], block_ok
 
     def call(self, y, no, num_bits: int):
