@@ -69,6 +69,7 @@ class semantic_tx(gr.sync_block):
         self._tags = []                          # (offset in _out, key, value)
         self._next_time = 0.0
         self._done_flushed = False
+        self.cpu_s = 0.0          # thread CPU time of work() (encode + framing + copying), seconds
         self.message_port_register_in(pmt.intern("pdus"))
         self.set_msg_handler(pmt.intern("pdus"), self._on_pdu)
 
@@ -138,7 +139,13 @@ class semantic_tx(gr.sync_block):
         return True
 
     def work(self, input_items, output_items):
-        out = output_items[0]
+        t = time.thread_time()
+        try:
+            return self._work(output_items[0])
+        finally:
+            self.cpu_s += time.thread_time() - t
+
+    def _work(self, out):
         if self._pos >= len(self._out):
             if not self._load_next():
                 if not self._pdus and not self._files_left() and self.files:

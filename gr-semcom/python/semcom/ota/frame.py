@@ -297,6 +297,19 @@ class _FrontEnd:
         self._s1, self._s2, self._p, self._n, self._raw, self._p4 = 0j, 0j, 0.0, 0, 0.0, 0.0
 
 
+def _analog_map(flat: np.ndarray):
+    """:class:`~semcom.phy.AnalogMapper` of one example in numpy: reals [n] (float32) -> (complex64
+    symbols [ceil(n / 2)] of unit mean power, the scale applied)."""
+    if len(flat) % 2:
+        flat = np.concatenate([flat, np.zeros(1, np.float32)])
+    if not np.isfinite(flat).all():
+        raise ValueError("AnalogMapper: the input holds NaN or Inf values")
+    x = flat.view(np.complex64)
+    power = np.float32(np.vdot(x, x).real / max(len(x), 1))
+    scale = np.float32(1.0) / np.sqrt(np.maximum(power, np.float32(1e-20)))
+    return x * scale, float(scale)
+
+
 class FrameTransmitter:
     """Message of one image -> one frame of complex64 baseband samples (1 sample per RE rate)."""
 
@@ -322,22 +335,21 @@ class FrameTransmitter:
         for name, s in message.streams.items():
             length = None if s.lengths is None else int(s.lengths.reshape(-1)[0])
             if s.kind == ANALOG:
-                data = s.data.float()
+                flat = s.data.detach().reshape(-1).float().numpy().copy()
                 if length is not None:
-                    flat = data.reshape(1, -1).clone()
-                    flat[:, length:] = 0
-                    data = flat.reshape(data.shape)
-                x, scale = self._mapper(data)
+                    flat[length:] = 0
+                x, scale = _analog_map(flat)
                 if length is not None:
                     uses = max(1, (length + 1) // 2)
-                    fix = math.sqrt(x.shape[1] / uses)
-                    x, scale = x[:, :uses] * fix, scale * fix
-                infos.append(hdr.StreamInfo(name, ANALOG, s.shape, length, "", 0, float(scale[0])))
+                    fix = math.sqrt(len(x) / uses)
+                    x, scale = x[:uses] * np.float32(fix), scale * fix
+                infos.append(hdr.StreamInfo(name, ANALOG, s.shape, length, "", 0, float(scale)))
             else:
-                x = self._digital(s.mcs, s.codeword_bits)(s.data)
+                # batch 1: the numpy path of DigitalTransmitter (the same symbols as its call())
+                x = self._digital(s.mcs, s.codeword_bits).encode_numpy(s.data.detach().reshape(-1).numpy())
                 infos.append(hdr.StreamInfo(name, "digital", s.shape, length, s.mcs.name,
                                             s.codeword_bits, 1.0))
-            parts.append(x[0].detach().numpy().astype(np.complex64))
+            parts.append(np.asarray(x, dtype=np.complex64))
         h = hdr.Header(scheme, int(seq), tuple(message.image_shape[-3:]), infos, message.side_info)
         head = _fill(self.header_res(hdr.pack(h)))
         payload = _fill(np.concatenate(parts)) if parts else _fill(np.zeros(0, np.complex64))
