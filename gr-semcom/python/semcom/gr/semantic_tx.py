@@ -39,10 +39,12 @@ class semantic_tx(gr.sync_block):
     snr : the SNR (dB) the encoder is told (SNR-adaptive codecs), run-time settable.
     seq_start : first sequence number.
     amplitude : scale of the output samples.
+    stats_file : JSON file rewritten every ``stats_every`` frames and at stop: frames sent, the
+        next sequence number, samples produced, the CPU time of ``work()`` ("" = none).
     """
 
     def __init__(self, scheme="ota-test", images="", size=0, repeat=1, gap=2000, interval=0.0,
-                 snr=10.0, seq_start=0, amplitude=1.0):
+                 snr=10.0, seq_start=0, amplitude=1.0, stats_file="", stats_every=100):
         gr.sync_block.__init__(self, name="semantic_tx", in_sig=None, out_sig=[np.complex64])
         from semcom.codecs import get_codec
         from semcom.ota import FrameTransmitter, images as imgs
@@ -70,6 +72,9 @@ class semantic_tx(gr.sync_block):
         self._next_time = 0.0
         self._done_flushed = False
         self.cpu_s = 0.0          # thread CPU time of work() (encode + framing + copying), seconds
+        self.samples = 0
+        self.stats_file = str(stats_file or "")
+        self.stats_every = max(1, int(stats_every))
         self.message_port_register_in(pmt.intern("pdus"))
         self.set_msg_handler(pmt.intern("pdus"), self._on_pdu)
 
@@ -136,12 +141,35 @@ class semantic_tx(gr.sync_block):
                       (len(self._out) - 1, "tx_eob", pmt.PMT_T)]
         self._next_time = time.monotonic() + self.interval
         self.sent += 1
+        if self.sent % self.stats_every == 0:
+            self._write_stats()
         return True
+
+    def stop(self):
+        self._write_stats()
+        return True
+
+    def _write_stats(self):
+        if not self.stats_file:
+            return
+        import json
+        import os
+        doc = dict(sent=self.sent, next_seq=self.seq, samples=self.samples, cpu_s=round(self.cpu_s, 4),
+                   scheme=self.scheme, updated=time.time())
+        try:
+            with open(self.stats_file + ".tmp", "w") as fh:
+                json.dump(doc, fh)
+            os.replace(self.stats_file + ".tmp", self.stats_file)
+        except OSError as exc:
+            log.warning("semantic_tx: cannot write %s: %s", self.stats_file, exc)
 
     def work(self, input_items, output_items):
         t = time.thread_time()
         try:
-            return self._work(output_items[0])
+            n = self._work(output_items[0])
+            if n > 0:
+                self.samples += n
+            return n
         finally:
             self.cpu_s += time.thread_time() - t
 
