@@ -13,7 +13,12 @@ reason and not decoded; at most a few codecs stay loaded. For every image:
 * ``<out_dir>/<n>_seq<seq>.png`` (``n`` numbers the images of the folder: neither a restarted
   transmitter nor a restarted receiver overwrites earlier files),
 * a PDU on the ``images`` port: metadata dict (seq, scheme, snr_est, cfo, timing, failures, file,
-  psnr/lpips when a reference is given) and the PNG bytes as a u8vector,
+  psnr/lpips when a reference is given, payload_uses / overhead_uses) and the PNG bytes as a
+  u8vector,
+* a PDU on the ``symbols`` port for every received frame: up to 1024 of its equalised payload
+  REs (c32vector; for a constellation display, e.g. ``qtgui.const_sink_c``'s ``in`` port),
+* a dict on the ``stats`` port every ``stats_period`` (0.5) seconds while samples flow: the
+  receiver counters (detected, decoded, lost, dropped_busy, images, ...),
 * the JSON stats file (``stats_file``, default ``<out_dir>/stats.json``) rewritten: receiver counters
   (detected, decoded, header_failed, truncated, lost, restarts, ...), images written,
   ``dropped_busy`` (frames received but dropped because the decoder was behind, with
@@ -114,6 +119,10 @@ class semantic_rx(gr.sync_block):
         self.decoder_cpu_s = 0.0
         self._worker = None
         self.message_port_register_out(pmt.intern("images"))
+        self.message_port_register_out(pmt.intern("symbols"))
+        self.message_port_register_out(pmt.intern("stats"))
+        self.stats_period = 0.5
+        self._next_stats = 0.0
         if resume:
             self._resume()
 
@@ -138,6 +147,11 @@ class semantic_rx(gr.sync_block):
         x = input_items[0]
         with self._lock:
             frames = self.receiver.push(x)
+        if frames:
+            c = frames[-1].extra.get("constellation")
+            if c is not None and len(c):
+                self.message_port_pub(pmt.intern("symbols"),
+                                      pmt.cons(pmt.make_dict(), pmt.init_c32vector(len(c), c.astype(np.complex64))))
         for f in frames:
             if self.drop_when_busy:
                 try:
@@ -146,8 +160,18 @@ class semantic_rx(gr.sync_block):
                     self.dropped_busy += 1
             else:
                 self._queue.put(f)          # waits while the decoder is queue_size frames behind
+        now = time.monotonic()
+        if now >= self._next_stats:
+            self._next_stats = now + self.stats_period
+            self._publish_stats()
         self.cpu_s += time.thread_time() - t
         return len(x)
+
+    def _publish_stats(self):
+        """The counters as a dict message on the ``stats`` port (for live displays)."""
+        st = self.stats
+        flat = {k: v for k, v in st.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        self.message_port_pub(pmt.intern("stats"), pmt.to_pmt(flat))
 
     # ------------------------------------------------------------------ decoding
     @property

@@ -51,6 +51,7 @@ class semantic_tx(gr.sync_block):
 
         self.scheme = str(scheme)
         self.codec = get_codec(self.scheme)
+        self._codec_state = (self.scheme, self.codec)
         self._imgs = imgs
         self.files = imgs.expand(images)
         self.size = int(size)
@@ -79,6 +80,21 @@ class semantic_tx(gr.sync_block):
         self.set_msg_handler(pmt.intern("pdus"), self._on_pdu)
 
     # ------------------------------------------------------------------ run-time
+    def set_scheme(self, scheme):
+        """Switch the codec while running (from the next frame on); an unknown or failing spec
+        is logged and the current one kept."""
+        from semcom.codecs import get_codec
+        scheme = str(scheme)
+        if scheme == self.scheme:
+            return
+        try:
+            codec = get_codec(scheme)
+        except Exception as exc:  # a GUI typo must not stop the flowgraph
+            log.error("semantic_tx: keeping %r, cannot load %r: %s", self.scheme, scheme, exc)
+            return
+        self._codec_state = (scheme, codec)       # one assignment: work() sees old or new
+        self.scheme, self.codec = scheme, codec
+
     def set_snr(self, snr):
         self.snr = float(snr)
 
@@ -120,9 +136,10 @@ class semantic_tx(gr.sync_block):
         """Encode one image [1, 3, H, W] and frame it (increments ``seq``)."""
         import torch
         from semcom.csi import CSI
+        scheme, codec = self._codec_state
         with torch.no_grad():
-            message = self.codec.encode(image, CSI.from_snr(self.snr, 1))
-        frame = self._ftx.frame(message, self.scheme, self.seq) * np.complex64(self.amplitude)
+            message = codec.encode(image, CSI.from_snr(self.snr, 1))
+        frame = self._ftx.frame(message, scheme, self.seq) * np.complex64(self.amplitude)
         self.seq += 1
         return frame
 

@@ -693,6 +693,8 @@ class FrameReceiver:
                                                 p["no"], self.tracking, p.get("c_hdr", _NO_C),
                                                 p.get("t_hdr", _NO_T))
         eq = eq.reshape(-1)
+        # a thinned copy of the equalised payload REs for displays (constellation), <= 1024
+        extra["constellation"] = eq[:: max(1, len(eq) // 1024)][:1024].copy()
         if self.tracking:
             extra.update(sco_ppm=float(beta * FFT / (2 * np.pi) * 1e6),
                          residual_cfo=float(omega * FFT / (2 * np.pi)),

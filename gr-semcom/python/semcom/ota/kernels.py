@@ -122,8 +122,8 @@ def _sc(r, floor2):
         e1 = 0.0
         e2 = 0.0
         for m in range(a, a + WINDOW):
-            x = r[m]
-            y = r[m + HALF]
+            x = complex(r[m])           # float64 products, whatever the input's precision
+            y = complex(r[m + HALF])
             pr += x.real * y.real + x.imag * y.imag
             pi += x.real * y.imag - x.imag * y.real
             e1 += x.real * x.real + x.imag * x.imag
@@ -132,10 +132,10 @@ def _sc(r, floor2):
             if d > a:
                 m = d + WINDOW - 1
                 o = d - 1
-                x = r[m]
-                y = r[m + HALF]
-                xo = r[o]
-                yo = r[o + HALF]
+                x = complex(r[m])
+                y = complex(r[m + HALF])
+                xo = complex(r[o])
+                yo = complex(r[o + HALF])
                 pr += (x.real * y.real + x.imag * y.imag) - (xo.real * yo.real + xo.imag * yo.imag)
                 pi += (x.real * y.imag - x.imag * y.real) - (xo.real * yo.imag - xo.imag * yo.real)
                 # R1 of d is R2 of d - HALF; both advance by one sample
