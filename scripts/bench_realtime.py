@@ -58,7 +58,7 @@ def warm_up():
     return frame
 
 
-def flowgraph(frames: int, snr_db: float = 20.0, cfo: float = 0.7):
+def flowgraph(frames: int, snr_db: float = 20.0, cfo: float = 0.7, min_buffer: int = 0):
     from gnuradio import channels, gr
     from semcom.gr.semantic_rx import semantic_rx
     from semcom.gr.semantic_tx import semantic_tx
@@ -68,6 +68,8 @@ def flowgraph(frames: int, snr_db: float = 20.0, cfo: float = 0.7):
     ch = channels.channel_model(noise_voltage=noise_voltage(snr_db), frequency_offset=cfo / 64,
                                 epsilon=1.0, taps=[1.0 + 0j], noise_seed=1)
     rx = semantic_rx(scheme=SCHEME, out_dir="", drop_when_busy=True, resume=False)
+    if min_buffer:
+        ch.set_min_output_buffer(min_buffer)
     tb.connect(tx, ch, rx)
     c0, t0 = process_cpu(), time.perf_counter()
     tb.run()
@@ -75,10 +77,11 @@ def flowgraph(frames: int, snr_db: float = 20.0, cfo: float = 0.7):
     st = rx.stats
     samples = int(st["samples"])
     return dict(frames=frames, samples=samples, wall_s=wall, process_cpu_s=cpu,
-                tx_cpu_s=tx.cpu_s, rx_cpu_s=rx.cpu_s, decoder_cpu_s=rx.decoder_cpu_s,
-                tx_ratio=samples / tx.cpu_s / RATE, rx_ratio=samples / rx.cpu_s / RATE,
+                tx_cpu_s=tx.cpu_s, tx_encode_cpu_s=tx.encode_cpu_s, rx_cpu_s=rx.cpu_s, decoder_cpu_s=rx.decoder_cpu_s,
+                tx_ratio=samples / tx.cpu_s / RATE, tx_chain_ratio=samples / (tx.cpu_s - tx.encode_cpu_s) / RATE,
+                rx_ratio=samples / rx.cpu_s / RATE,
                 process_ratio=samples / cpu / RATE, wall_ratio=samples / wall / RATE,
-                receiver=st)
+                samples_per_rx_call=samples / max(1, st["work_calls"]), receiver=st)
 
 
 def stages(frame: np.ndarray, frames: int, snr_db: float = 20.0):
@@ -120,16 +123,18 @@ def main():
     ap.add_argument("--frames", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3, help="flowgraph runs (all reported)")
     ap.add_argument("--json", default="", help="also write the results here")
+    ap.add_argument("--min-buffer", type=int, default=0,
+                    help="minimum output buffer of the channel block, items (0: GNU Radio's default)")
     ap.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     args = ap.parse_args()
     torch.set_num_threads(1)
     frame = warm_up()
     runs = []
     for _ in range(args.runs):
-        runs.append(flowgraph(args.frames))
+        runs.append(flowgraph(args.frames, min_buffer=args.min_buffer))
         r = runs[-1]
-        print(f"TX x{r['tx_ratio']:.2f}  RX x{r['rx_ratio']:.2f}  process x{r['process_ratio']:.2f}  "
-              f"wall x{r['wall_ratio']:.2f}  decoded {r['receiver']['decoded']}  images {r['receiver']['images']}  "
+        print(f"TX x{r['tx_ratio']:.2f} (without the semantic encode x{r['tx_chain_ratio']:.2f})  RX x{r['rx_ratio']:.2f}  process x{r['process_ratio']:.2f}  "
+              f"wall x{r['wall_ratio']:.2f}  samples/RX call {r['samples_per_rx_call']:.0f}  decoded {r['receiver']['decoded']}  images {r['receiver']['images']}  "
               f"dropped_busy {r['receiver']['dropped_busy']}  load {os.getloadavg()[0]:.1f}", flush=True)
     st = stages(frame, min(args.frames, 400))
     load = os.getloadavg()
@@ -141,7 +146,7 @@ def main():
         "## Real time",
         "",
         f"Measured {doc['date']} UTC with `nice .venv/bin/python scripts/bench_realtime.py --frames {args.frames} "
-        f"--runs {args.runs} --write` ({platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
+        f"--runs {args.runs}{f' --min-buffer {args.min_buffer}' if args.min_buffer else ''} --write` ({platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
         f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end).",
         "",
         f"ONE GNU Radio flowgraph, no throttle: `semantic_tx` (`{SCHEME}`, 64x64 image: one analog stream of "
@@ -154,14 +159,14 @@ def main():
         "(TX, channel, RX, decoder worker, schedulers) on the 2 cores; wall = the whole flowgraph by the clock "
         "(moves with the load of the shared machine).",
         "",
-        "| run | frames | samples | **TX x 10 Msps (CPU)** | **RX x 10 Msps (CPU)** | process CPU x 10 Msps | "
-        "wall x 10 Msps | RX decoded | images decoded | dropped (decoder busy) | lost |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| run | frames | samples | **TX x 10 Msps (CPU)** | TX without the semantic encode | **RX x 10 Msps (CPU)** | process CPU x 10 Msps | "
+        "wall x 10 Msps | samples per RX work() | RX decoded | images decoded | dropped (decoder busy) | lost |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(runs):
         rc = r["receiver"]
-        lines.append(f"| {i + 1} | {r['frames']} | {r['samples']} | **{r['tx_ratio']:.2f}** | **{r['rx_ratio']:.2f}** | "
-                     f"{r['process_ratio']:.2f} | {r['wall_ratio']:.2f} | {rc['decoded']} | {rc['images']} | "
+        lines.append(f"| {i + 1} | {r['frames']} | {r['samples']} | **{r['tx_ratio']:.2f}** | {r['tx_chain_ratio']:.2f} | **{r['rx_ratio']:.2f}** | "
+                     f"{r['process_ratio']:.2f} | {r['wall_ratio']:.2f} | {r['samples_per_rx_call']:.0f} | {rc['decoded']} | {rc['images']} | "
                      f"{rc['dropped_busy']} | {rc['lost']} |")
     lines += ["", f"Median run: TX **{med['tx_ratio']:.2f}** and RX **{med['rx_ratio']:.2f}** of 10 Msps on one core "
               f"(TX {med['tx_cpu_s']:.2f} s and RX {med['rx_cpu_s']:.2f} s of CPU for {med['samples'] / RATE:.2f} s "

@@ -117,6 +117,7 @@ class semantic_rx(gr.sync_block):
         self.dropped_busy = 0
         self.cpu_s = 0.0
         self.decoder_cpu_s = 0.0
+        self.work_calls = 0
         self._worker = None
         self.message_port_register_out(pmt.intern("images"))
         self.message_port_register_out(pmt.intern("symbols"))
@@ -165,6 +166,7 @@ class semantic_rx(gr.sync_block):
             self._next_stats = now + self.stats_period
             self._publish_stats()
         self.cpu_s += time.thread_time() - t
+        self.work_calls += 1
         return len(x)
 
     def _publish_stats(self):
@@ -190,6 +192,7 @@ class semantic_rx(gr.sync_block):
         st["dropped_busy"] = self.dropped_busy
         st["queued"] = self._queue.qsize()
         st["cpu_s"] = round(self.cpu_s, 4)
+        st["work_calls"] = self.work_calls
         st["decoder_cpu_s"] = round(self.decoder_cpu_s, 4)
         st["images"] = self.count
         st["last_seq"] = self.receiver.last_seq

@@ -73,6 +73,7 @@ class semantic_tx(gr.sync_block):
         self._next_time = 0.0
         self._done_flushed = False
         self.cpu_s = 0.0          # thread CPU time of work() (encode + framing + copying), seconds
+        self.encode_cpu_s = 0.0   # of which the semantic encoder's (codec.encode)
         self.samples = 0
         self.stats_file = str(stats_file or "")
         self.stats_every = max(1, int(stats_every))
@@ -137,8 +138,10 @@ class semantic_tx(gr.sync_block):
         import torch
         from semcom.csi import CSI
         scheme, codec = self._codec_state
+        t = time.thread_time()
         with torch.no_grad():
             message = codec.encode(image, CSI.from_snr(self.snr, 1))
+        self.encode_cpu_s += time.thread_time() - t
         frame = self._ftx.frame(message, scheme, self.seq) * np.complex64(self.amplitude)
         self.seq += 1
         return frame
@@ -172,6 +175,7 @@ class semantic_tx(gr.sync_block):
         import json
         import os
         doc = dict(sent=self.sent, next_seq=self.seq, samples=self.samples, cpu_s=round(self.cpu_s, 4),
+                   encode_cpu_s=round(self.encode_cpu_s, 4),
                    scheme=self.scheme, updated=time.time())
         try:
             with open(self.stats_file + ".tmp", "w") as fh:
