@@ -474,6 +474,7 @@ class FrameReceiver:
         self._fe = _FrontEnd() if self.frontend else None
         self._search = 0
         self._pending = None
+        self._chunks_hint = 1
         self.last_seq = None
         self.stats = dict(samples=0, invalid_samples=0, detected=0, decoded=0, header_failed=0, truncated=0,
                           lost=0, restarts=0, false_alarms=0, rejected=0, errors=0, rejected_by={})
@@ -611,11 +612,21 @@ class FrameReceiver:
         n_sym = header_symbols(p["chunks"])
         if self._buf.end < p["t0"] + DATA_OFFSET + n_sym * SYMBOL:
             return False
-        y = self._symbols(p, 0, n_sym)
         h0 = p["h0"]
-        t = symbol_times(0, n_sym)
-        eq = _k.track_equalise(y, h0, pilots(0, n_sym), POS_PILOT, POS_DATA, _K, t, p["no_lts"],
-                               self.tracking, _NO_C, _NO_T)[0]
+        cached = p.get("hdr_eq")
+        if cached is None or len(cached[0]) < n_sym:
+            # Headers of one transmitter keep their size: when the samples of as many chunks as
+            # the last header had are already here, equalise them all at once (pilots continue
+            # into the payload), so a longer header is not demodulated and tracked twice.
+            n_eq = header_symbols(max(p["chunks"], self._chunks_hint))
+            if n_eq <= n_sym or self._buf.end < p["t0"] + DATA_OFFSET + n_eq * SYMBOL:
+                n_eq = n_sym
+            y_all = self._symbols(p, 0, n_eq)
+            t_all = symbol_times(0, n_eq)
+            eq_all = _k.track_equalise(y_all, h0, pilots(0, n_eq), POS_PILOT, POS_DATA, _K, t_all,
+                                       p["no_lts"], self.tracking, _NO_C, _NO_T)[0]
+            p["hdr_eq"] = cached = (y_all, t_all, eq_all)
+        y, t, eq = cached[0][:n_sym], cached[1][:n_sym], cached[2][:n_sym]
         # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
         no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
         done = p.get("raw", b"")                      # chunks decoded so far
@@ -629,6 +640,7 @@ class FrameReceiver:
         p["raw"] = raw
         try:
             chunks = hdr.chunks_of(raw)
+            self._chunks_hint = min(chunks, 4)
             if chunks != p["chunks"]:
                 p["chunks"] = chunks
                 return True       # decode again with all chunks once they have arrived
