@@ -21,7 +21,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs_hash" ] && [ "${1:-}" != "-
   exit 0
 fi
 
-apt_packages=(gnuradio gnuradio-dev cmake libllvm19 python3-venv python3-dev python3-pyqt5 plasma-workspace-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds palapeli-data python3-scipy)
+apt_packages=(gnuradio gnuradio-dev cmake libllvm19 python3-venv python3-dev python3-pyqt5 xvfb plasma-workspace-wallpapers lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds palapeli-data python3-scipy)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,9 @@
 """GNU Radio blocks of gr-semcom (semcom.gr): bit-exactness against the core, channel statistics,
 split-independence, SNR estimation, the Qt display offscreen."""
 import os
+import json
 import time
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -323,3 +325,71 @@ def test_decode_budget_refuses_frames_predicted_too_slow(tmp_path):
     assert st["decoded"] == 3 and st["images"] == 1, st           # all three frames received ...
     assert st["rejected_by"] == {"over_budget": 2} and st["rejected"] == 2   # ... two refused by the budget
     assert rx.stats["decode_errors"] == 0
+
+
+def test_rx_monitor_offscreen_shows_images_and_counters():
+    from PyQt5 import QtGui, QtWidgets
+    from semcom.gr import rx_monitor
+    from semcom.ota import images as imgs
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    image = str(Path(__file__).resolve().parents[1] / "data" / "demo" / "astronaut.png")
+    png = np.frombuffer(imgs.to_png(imgs.load(image, 64)), np.uint8)
+    mon = rx_monitor(reference=image, size=64, samp_rate=1e6, title="link")
+    mon.widget().resize(700, 500)
+    mon.widget().show()
+    tb = gr.top_block()
+    strobe = blocks.message_strobe(pmt.PMT_NIL, 1000)   # a connection so the block is in the graph
+    tb.msg_connect(strobe, "strobe", mon, "stats")
+    tb.start()
+    meta = dict(seq=3, scheme="ota-test", snr_est=17.25, cfo=0.7, psnr=24.5, lpips=0.1234,
+                payload_uses=6192, overhead_uses=8048)
+    mon._post(pmt.intern("images"), pmt.cons(pmt.to_pmt(meta), pmt.init_u8vector(len(png), png)))
+    mon._post(pmt.intern("stats"), pmt.to_pmt(dict(detected=5, decoded=4, images=4, lost=1, dropped_busy=0,
+                                                   header_failed=1, false_alarms=0, rejected=0,
+                                                   samples=2_000_000, cpu_s=0.5)))
+    t0 = time.time()
+    w = mon.widget()
+    while (w.views["received"][1] is None or w.values["lost"].text() != "1") and time.time() - t0 < 10:
+        app.processEvents(); time.sleep(0.01)
+    tb.stop(); tb.wait()
+    app.processEvents()
+    v = {k: lab.text() for k, lab in w.values.items()}
+    assert v["detected"] == "5" and v["lost"] == "1" and v["header failed"] == "1"
+    assert v["last seq"] == "3" and v["SNR estimate"] == "17.2 dB" and v["PSNR"] == "24.50 dB"
+    assert v["LPIPS"] == "0.1234" and v["payload K (channel uses)"] == "6192"
+    assert v["K / frame"] == f"{100 * 6192 / (6192 + 8048):.1f} %"
+    assert v["RX CPU load"].startswith("25.0 %")                # 0.5 s of CPU for 2 s of samples
+    assert w.views["original"][1] is not None and w.views["received"][1] is not None
+    shot = QtGui.QImage.fromData(mon.grab_png(), "PNG")
+    assert not shot.isNull() and shot.width() >= 600
+
+
+def test_semantic_rx_drops_and_counts_frames_when_the_decoder_is_busy(tmp_path):
+    """drop_when_busy: a frame finding the decoder queue full is counted (dropped_busy), never
+    blocks work(); every received frame is queued or dropped; CPU time is accounted."""
+    from semcom.gr.semantic_rx import semantic_rx
+    from semcom.gr.semantic_tx import semantic_tx
+    tx = semantic_tx(scheme="ota-test", images=str(Path(__file__).resolve().parents[1] / "data" / "demo" / "astronaut.png"),
+                     size=32, repeat=0, gap=0, stats_file=str(tmp_path / "tx.json"))
+    frames = [tx.make_frame(tx._next_image()) for _ in range(5)]
+    s = np.concatenate([np.zeros(300, np.complex64)] + frames + [np.zeros(300, np.complex64)])
+    rx = semantic_rx(scheme="ota-test", out_dir="", drop_when_busy=True, queue_size=2, resume=False)
+    # no worker started: the queue holds 2 frames, the other 3 are dropped and counted
+    t0 = time.time()
+    for i in range(0, len(s), 4096):
+        rx.work([s[i:i + 4096]], [])
+    assert time.time() - t0 < 60
+    st = rx.stats
+    assert st["decoded"] == 5 and st["queued"] == 2 and st["dropped_busy"] == 3 and st["lost"] == 0
+    assert st["cpu_s"] > 0 and st["work_calls"] == -(-len(s) // 4096)
+    with pytest.raises(ValueError):
+        semantic_rx(scheme="ota-test", out_dir="", queue_size=0)
+    # the transmitter's stats file and a scheme switch while running (a bad spec keeps the old one)
+    tx._write_stats()
+    doc = json.loads((tmp_path / "tx.json").read_text())
+    assert doc["next_seq"] == 5 and doc["encode_cpu_s"] > 0
+    tx.set_scheme("no-such-codec")
+    assert tx.scheme == "ota-test"
+    tx.set_scheme("ota-test:factor=2")
+    f2 = tx.make_frame(tx._next_image())
+    assert tx.scheme == "ota-test:factor=2" and len(f2) != len(frames[0])

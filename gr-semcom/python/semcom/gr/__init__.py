@@ -28,5 +28,6 @@ def _optional(module, name):
 
 
 _optional("image_display", "image_display")
+_optional("rx_monitor", "rx_monitor")
 _optional("semantic_tx", "semantic_tx")
 _optional("semantic_rx", "semantic_rx")

@@ -13,10 +13,16 @@ reason and not decoded; at most a few codecs stay loaded. For every image:
 * ``<out_dir>/<n>_seq<seq>.png`` (``n`` numbers the images of the folder: neither a restarted
   transmitter nor a restarted receiver overwrites earlier files),
 * a PDU on the ``images`` port: metadata dict (seq, scheme, snr_est, cfo, timing, failures, file,
-  psnr/lpips when a reference is given) and the PNG bytes as a u8vector,
+  psnr/lpips when a reference is given, payload_uses / overhead_uses) and the PNG bytes as a
+  u8vector,
+* a PDU on the ``symbols`` port for every received frame: up to 1024 of its equalised payload
+  REs (c32vector; for a constellation display, e.g. ``qtgui.const_sink_c``'s ``in`` port),
+* a dict on the ``stats`` port every ``stats_period`` (0.5) seconds while samples flow: the
+  receiver counters (detected, decoded, lost, dropped_busy, images, ...),
 * the JSON stats file (``stats_file``, default ``<out_dir>/stats.json``) rewritten: receiver counters
-  (detected, decoded, header_failed, truncated, lost, restarts, ...), images written, the last
-  frames' metadata, mean PSNR.
+  (detected, decoded, header_failed, truncated, lost, restarts, ...), images written,
+  ``dropped_busy`` (frames received but dropped because the decoder was behind, with
+  ``drop_when_busy``), the CPU time of both threads, the last frames' metadata, mean PSNR.
 
 ``reference``: the transmitter's image list (glob/list, same ``size``); frame ``seq`` is compared
 with image ``seq % len(list)``.
@@ -62,11 +68,21 @@ class semantic_rx(gr.sync_block):
     tracking : track residual CFO, phase noise and sampling-clock drift from the pilots and remove
         DC offset and IQ imbalance (:class:`semcom.ota.FrameReceiver`); False: the receiver
         without tracking, for comparison.
+    drop_when_busy : a frame that finds ``queue_size`` frames already waiting for the decoder
+        is dropped and counted (``dropped_busy``) instead of stalling the sample stream (what a
+        radio needs: a stalled receiver overflows the radio's buffers, uncounted). False: the
+        sample stream waits for the decoder (offline runs where every frame must be decoded).
+    queue_size : frames waiting for the decoder at most.
+
+    ``cpu_s`` (also in the stats) is the CPU time of the sample thread's ``work()`` (thread CPU
+    time, seconds) and ``samples`` the samples it consumed: ``samples / cpu_s`` is the rate one
+    core sustains for detection, sync, header, demodulation and payload LDPC (the semantic decode
+    runs in the worker thread, ``decoder_cpu_s``).
     """
 
     def __init__(self, scheme="", out_dir="rx_images", reference="", size=0, lpips=False,
                  stats_file="", decoder="fast", max_cfo=2.5, accept="", max_image_side=1024,
-                 decode_budget=60.0, resume=True, tracking=True):
+                 decode_budget=60.0, resume=True, tracking=True, drop_when_busy=False, queue_size=64):
         gr.sync_block.__init__(self, name="semantic_rx", in_sig=[np.complex64], out_sig=None)
         from semcom.ota import FrameReceiver, images as imgs
         from semcom.ota.policy import CodecCache, DecodeBudget, ReceiverPolicy
@@ -94,9 +110,20 @@ class semantic_rx(gr.sync_block):
         self._budget = DecodeBudget(self.policy.decode_budget_s)
         self._ref_cache = {}
         self._lock = threading.Lock()
-        self._queue = queue.Queue(maxsize=64)
+        self.drop_when_busy = bool(drop_when_busy)
+        if int(queue_size) < 1:
+            raise ValueError(f"queue_size must be >= 1, got {queue_size}")
+        self._queue = queue.Queue(maxsize=int(queue_size))
+        self.dropped_busy = 0
+        self.cpu_s = 0.0
+        self.decoder_cpu_s = 0.0
+        self.work_calls = 0
         self._worker = None
         self.message_port_register_out(pmt.intern("images"))
+        self.message_port_register_out(pmt.intern("symbols"))
+        self.message_port_register_out(pmt.intern("stats"))
+        self.stats_period = 0.5
+        self._next_stats = 0.0
         if resume:
             self._resume()
 
@@ -113,13 +140,40 @@ class semantic_rx(gr.sync_block):
         self._write_stats()
         return True
 
+    def set_drop_when_busy(self, drop_when_busy):
+        self.drop_when_busy = bool(drop_when_busy)
+
     def work(self, input_items, output_items):
+        t = time.thread_time()
         x = input_items[0]
         with self._lock:
             frames = self.receiver.push(x)
+        if frames:
+            c = frames[-1].extra.get("constellation")
+            if c is not None and len(c):
+                self.message_port_pub(pmt.intern("symbols"),
+                                      pmt.cons(pmt.make_dict(), pmt.init_c32vector(len(c), c.astype(np.complex64))))
         for f in frames:
-            self._queue.put(f)          # blocks when the decoder is 64 frames behind
+            if self.drop_when_busy:
+                try:
+                    self._queue.put_nowait(f)
+                except queue.Full:          # the decoder is queue_size frames behind: count it
+                    self.dropped_busy += 1
+            else:
+                self._queue.put(f)          # waits while the decoder is queue_size frames behind
+        now = time.monotonic()
+        if now >= self._next_stats:
+            self._next_stats = now + self.stats_period
+            self._publish_stats()
+        self.cpu_s += time.thread_time() - t
+        self.work_calls += 1
         return len(x)
+
+    def _publish_stats(self):
+        """The counters as a dict message on the ``stats`` port (for live displays)."""
+        st = self.stats
+        flat = {k: v for k, v in st.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        self.message_port_pub(pmt.intern("stats"), pmt.to_pmt(flat))
 
     # ------------------------------------------------------------------ decoding
     @property
@@ -135,6 +189,11 @@ class semantic_rx(gr.sync_block):
         st["rejected_by"] = by
         st["decode_errors"] = self.worker_stats["decode_errors"]
         st["codec_failures"] = self.worker_stats.get("codec_failures", 0)   # decoded, a stream's CRC failed
+        st["dropped_busy"] = self.dropped_busy
+        st["queued"] = self._queue.qsize()
+        st["cpu_s"] = round(self.cpu_s, 4)
+        st["work_calls"] = self.work_calls
+        st["decoder_cpu_s"] = round(self.decoder_cpu_s, 4)
         st["images"] = self.count
         st["last_seq"] = self.receiver.last_seq
         st["resumed"] = self.resumed
@@ -185,6 +244,7 @@ class semantic_rx(gr.sync_block):
             frame = self._queue.get()
             if frame is None:
                 return
+            t = time.thread_time()
             try:
                 self._handle(frame)
             except FrameRejected as exc:
@@ -197,6 +257,8 @@ class semantic_rx(gr.sync_block):
                 self.worker_stats["decode_errors"] += 1
                 self.records.append(dict(seq=frame.seq, error=str(exc)[:300]))
                 self._write_stats()
+            finally:
+                self.decoder_cpu_s += time.thread_time() - t
 
     def decode(self, frame):
         """Received frame -> (image [1, 3, H, W], codec failures); raises

@@ -39,16 +39,19 @@ class semantic_tx(gr.sync_block):
     snr : the SNR (dB) the encoder is told (SNR-adaptive codecs), run-time settable.
     seq_start : first sequence number.
     amplitude : scale of the output samples.
+    stats_file : JSON file rewritten every ``stats_every`` frames and at stop: frames sent, the
+        next sequence number, samples produced, the CPU time of ``work()`` ("" = none).
     """
 
     def __init__(self, scheme="ota-test", images="", size=0, repeat=1, gap=2000, interval=0.0,
-                 snr=10.0, seq_start=0, amplitude=1.0):
+                 snr=10.0, seq_start=0, amplitude=1.0, stats_file="", stats_every=100):
         gr.sync_block.__init__(self, name="semantic_tx", in_sig=None, out_sig=[np.complex64])
         from semcom.codecs import get_codec
         from semcom.ota import FrameTransmitter, images as imgs
 
         self.scheme = str(scheme)
         self.codec = get_codec(self.scheme)
+        self._codec_state = (self.scheme, self.codec)
         self._imgs = imgs
         self.files = imgs.expand(images)
         self.size = int(size)
@@ -69,10 +72,30 @@ class semantic_tx(gr.sync_block):
         self._tags = []                          # (offset in _out, key, value)
         self._next_time = 0.0
         self._done_flushed = False
+        self.cpu_s = 0.0          # thread CPU time of work() (encode + framing + copying), seconds
+        self.encode_cpu_s = 0.0   # of which the semantic encoder's (codec.encode)
+        self.samples = 0
+        self.stats_file = str(stats_file or "")
+        self.stats_every = max(1, int(stats_every))
         self.message_port_register_in(pmt.intern("pdus"))
         self.set_msg_handler(pmt.intern("pdus"), self._on_pdu)
 
     # ------------------------------------------------------------------ run-time
+    def set_scheme(self, scheme):
+        """Switch the codec while running (from the next frame on); an unknown or failing spec
+        is logged and the current one kept."""
+        from semcom.codecs import get_codec
+        scheme = str(scheme)
+        if scheme == self.scheme:
+            return
+        try:
+            codec = get_codec(scheme)
+        except Exception as exc:  # a GUI typo must not stop the flowgraph
+            log.error("semantic_tx: keeping %r, cannot load %r: %s", self.scheme, scheme, exc)
+            return
+        self._codec_state = (scheme, codec)       # one assignment: work() sees old or new
+        self.scheme, self.codec = scheme, codec
+
     def set_snr(self, snr):
         self.snr = float(snr)
 
@@ -114,9 +137,12 @@ class semantic_tx(gr.sync_block):
         """Encode one image [1, 3, H, W] and frame it (increments ``seq``)."""
         import torch
         from semcom.csi import CSI
+        scheme, codec = self._codec_state
+        t = time.thread_time()
         with torch.no_grad():
-            message = self.codec.encode(image, CSI.from_snr(self.snr, 1))
-        frame = self._ftx.frame(message, self.scheme, self.seq) * np.complex64(self.amplitude)
+            message = codec.encode(image, CSI.from_snr(self.snr, 1))
+        self.encode_cpu_s += time.thread_time() - t
+        frame = self._ftx.frame(message, scheme, self.seq) * np.complex64(self.amplitude)
         self.seq += 1
         return frame
 
@@ -135,10 +161,40 @@ class semantic_tx(gr.sync_block):
                       (len(self._out) - 1, "tx_eob", pmt.PMT_T)]
         self._next_time = time.monotonic() + self.interval
         self.sent += 1
+        if self.sent % self.stats_every == 0:
+            self._write_stats()
         return True
 
+    def stop(self):
+        self._write_stats()
+        return True
+
+    def _write_stats(self):
+        if not self.stats_file:
+            return
+        import json
+        import os
+        doc = dict(sent=self.sent, next_seq=self.seq, samples=self.samples, cpu_s=round(self.cpu_s, 4),
+                   encode_cpu_s=round(self.encode_cpu_s, 4),
+                   scheme=self.scheme, updated=time.time())
+        try:
+            with open(self.stats_file + ".tmp", "w") as fh:
+                json.dump(doc, fh)
+            os.replace(self.stats_file + ".tmp", self.stats_file)
+        except OSError as exc:
+            log.warning("semantic_tx: cannot write %s: %s", self.stats_file, exc)
+
     def work(self, input_items, output_items):
-        out = output_items[0]
+        t = time.thread_time()
+        try:
+            n = self._work(output_items[0])
+            if n > 0:
+                self.samples += n
+            return n
+        finally:
+            self.cpu_s += time.thread_time() - t
+
+    def _work(self, out):
         if self._pos >= len(self._out):
             if not self._load_next():
                 if not self._pdus and not self._files_left() and self.files:

@@ -28,19 +28,20 @@ import logging
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import torch
-from numba import njit
 
 from ..csi import CSI
 from ..phy import AnalogDemapper, AnalogMapper, DigitalReceiver, DigitalTransmitter, get_mcs
 from ..phy.digital import CRC_BITS, block_layout
 from ..transport import ANALOG, Message, Stream
 from . import header as hdr
+from . import kernels as _k
 from .policy import FrameRejected, ReceiverPolicy
-from .ofdm import (CP, FFT, N_DATA, POS_DATA, POS_PILOT, SYMBOL, USED, demodulate, modulate,
-                   pilots)
+from .ofdm import (BIN_USED, CP, FFT, N_DATA, POS_DATA, POS_PILOT, SYMBOL, USED, demodulate,
+                   modulate, pilots)
 from .preamble import (BACKOFF, HALF, LTF_GUARD, LTS_FREQ, PLATEAU, PREAMBLE, PREAMBLE_LEN,
                        STF_LEN, WINDOW, derotate, find_runs, fine_cfo, lts_search, ltf_fft,
                        sc_metric)
@@ -78,7 +79,12 @@ def _stream_symbols(info: hdr.StreamInfo) -> int:
     """Channel uses a stream occupies in the payload."""
     if info.kind == ANALOG:
         return math.ceil((info.length if info.length is not None else math.prod(info.shape)) / 2)
-    return block_layout(math.prod(info.shape), get_mcs(info.mcs), info.codeword_bits).symbols
+    return _digital_symbols(math.prod(info.shape), str(info.mcs), int(info.codeword_bits))
+
+
+@lru_cache(maxsize=256)
+def _digital_symbols(num_bits: int, mcs: str, codeword_bits: int) -> int:
+    return block_layout(num_bits, get_mcs(mcs), codeword_bits).symbols
 
 
 def payload_symbols(streams) -> int:
@@ -107,17 +113,15 @@ def _moving_sum(z: np.ndarray, width: int = PHASE_SMOOTH) -> np.ndarray:
     return np.convolve(z, np.ones(width), mode="full")[(width - 1) // 2: (width - 1) // 2 + len(z)]
 
 
+_USED_F = USED.astype(np.float64)
+
+
 def _smooth(h: np.ndarray, width: int = 5) -> np.ndarray:
     """Channel estimate [52] averaged over ``width`` neighbouring subcarriers, after removing the
     linear phase of the timing offset (the FFT window starts ``BACKOFF`` samples early). Cuts the
     LTF estimate's noise ``width``-fold for the header; the decision-directed refit that follows
     does not smooth (frequency-selective channels keep their detail)."""
-    slope = np.angle(np.sum(h[1:] * np.conj(h[:-1]) * (np.diff(USED) == 1)))
-    rot = np.exp(-1j * slope * USED)
-    kernel = np.ones(width)
-    num = np.convolve(h * rot, kernel, mode="same")
-    den = np.convolve(np.ones(len(h)), kernel, mode="same")
-    return (num / den / rot).astype(np.complex64)
+    return _k.smooth_channel(np.ascontiguousarray(h, dtype=np.complex128), _USED_F, int(width))
 
 
 def _smooth_adaptive(h: np.ndarray, no: float) -> np.ndarray:
@@ -139,6 +143,11 @@ _PAIR_I, _PAIR_J = np.nonzero(_K[None, :] - _K[:, None] == 14)
 _PILOT_PAIR_I = np.array([0, 1, 2])
 _PILOT_PAIR_J = np.array([1, 2, 3])
 TRACK_SPACING = 14
+_NO_C = np.zeros(0, np.complex128)        # no earlier slope products
+_NO_T = np.zeros(0, np.float64)
+# orthonormal DFT on the used bins [52, 64] (the LTF's two FFTs inside one compiled call)
+_TWIDDLE = np.exp(-2j * np.pi * np.outer(BIN_USED, np.arange(FFT)) / FFT) / np.sqrt(FFT)
+_LTS_FREQ_C = LTS_FREQ.astype(np.complex128)
 SYMBOL_T0 = DATA_OFFSET + CP - BACKOFF + FFT // 2 - (STF_LEN + LTF_GUARD + FFT)   # 108
 
 
@@ -151,107 +160,36 @@ def symbol_times(first: int, count: int) -> np.ndarray:
 def slope_products(q: np.ndarray, pilots_only: bool) -> np.ndarray:
     """Per symbol, sum of ``q[j] conj(q[i])`` over subcarrier pairs 14 apart: its angle / 14 is the
     symbol's phase slope across subcarriers (radians per subcarrier)."""
+    q = np.ascontiguousarray(q, dtype=np.complex64)
     if pilots_only:
-        return (q[:, _PILOT_PAIR_J] * np.conj(q[:, _PILOT_PAIR_I])).sum(axis=1)
-    return (q[:, _PAIR_J] * np.conj(q[:, _PAIR_I])).sum(axis=1)
+        return _k.slope_products(q, _PILOT_PAIR_I, _PILOT_PAIR_J)
+    return _k.slope_products(q, _PAIR_I, _PAIR_J)
 
 
 def fit_slope_rate(c: np.ndarray, t: np.ndarray) -> float:
     """Sampling-clock drift: the per-symbol slope products ``c`` (see :func:`slope_products`) at
     times ``t`` -> the slope's growth, radians per subcarrier per sample (weighted least squares
-    through the origin, on the angles unwrapped along the frame after a 5-symbol moving sum)."""
-    if len(c) == 0:
-        return 0.0
-    cs = _moving_sum(c, 5)
-    w = np.abs(cs)
-    if not np.all(np.isfinite(cs)) or w.sum() <= 0:
-        return 0.0
-    b = np.unwrap(np.angle(cs)) / TRACK_SPACING
-    # the unwrap starts near the reference (small slopes): keep the branch closest to zero there
-    b -= 2 * np.pi / TRACK_SPACING * np.round(b[0] * TRACK_SPACING / (2 * np.pi))
-    den = float(np.sum(w * t * t))
-    return float(np.sum(w * t * b) / den) if den > 0 else 0.0
+    through the origin, on the angles unwrapped along the frame after a 5-symbol moving sum;
+    :func:`semcom.ota.kernels.fit_slope_rate`)."""
+    return float(_k.fit_slope_rate(np.ascontiguousarray(c, dtype=np.complex128),
+                                   np.ascontiguousarray(t, dtype=np.float64)))
 
 
-@njit(cache=True)
-def _kalman_phase(z, r, q, qw, w0):
-    """Phase of the phasors ``z`` [n] as a two-state random walk (phase, phase step per symbol):
-    a Kalman filter that unwraps each measurement around its prediction, then a
-    Rauch-Tung-Striebel smoother. ``r``: measurement variance (rad^2), ``q``/``qw``: process
-    variances of the phase and of its step, ``w0``: the first guess of the step. Returns the
-    smoothed phases and the innovations' negative log-likelihood (after the first two symbols)."""
-    n = len(z)
-    xf = np.zeros((n, 2))
-    pf = np.zeros((n, 2, 2))
-    xp = np.zeros((n, 2))
-    pp = np.zeros((n, 2, 2))
-    x0, x1 = np.angle(z[0]), w0
-    p00, p01, p11 = 1e3, 0.0, 1.0
-    nll = 0.0
-    for s in range(n):
-        if s > 0:
-            x0 = x0 + x1
-            p00, p01, p11 = p00 + 2 * p01 + p11 + q, p01 + p11, p11 + qw
-        xp[s, 0], xp[s, 1] = x0, x1
-        pp[s, 0, 0], pp[s, 0, 1], pp[s, 1, 0], pp[s, 1, 1] = p00, p01, p01, p11
-        m = x0 + np.angle(z[s] * np.exp(-1j * x0))
-        sv = p00 + r
-        k0, k1 = p00 / sv, p01 / sv
-        e = m - x0
-        if s >= 2:
-            nll += e * e / sv + np.log(sv)
-        x0, x1 = x0 + k0 * e, x1 + k1 * e
-        p00, p01, p11 = p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01
-        xf[s, 0], xf[s, 1] = x0, x1
-        pf[s, 0, 0], pf[s, 0, 1], pf[s, 1, 0], pf[s, 1, 1] = p00, p01, p01, p11
-    out = np.zeros(n)
-    s0, s1 = xf[n - 1, 0], xf[n - 1, 1]
-    out[n - 1] = s0
-    for s in range(n - 2, -1, -1):
-        # C = Pf F^T Pp[s+1]^-1, F = [[1, 1], [0, 1]]
-        a00 = pf[s, 0, 0] + pf[s, 0, 1]
-        a01 = pf[s, 0, 1]
-        a10 = pf[s, 1, 0] + pf[s, 1, 1]
-        a11 = pf[s, 1, 1]
-        b00, b01, b11 = pp[s + 1, 0, 0], pp[s + 1, 0, 1], pp[s + 1, 1, 1]
-        det = b00 * b11 - b01 * b01
-        i00, i01, i11 = b11 / det, -b01 / det, b00 / det
-        c00, c01 = a00 * i00 + a01 * i01, a00 * i01 + a01 * i11
-        c10, c11 = a10 * i00 + a11 * i01, a10 * i01 + a11 * i11
-        d0, d1 = s0 - xp[s + 1, 0], s1 - xp[s + 1, 1]
-        s0, s1 = xf[s, 0] + c00 * d0 + c01 * d1, xf[s, 1] + c10 * d0 + c11 * d1
-        out[s] = s0
-    return out, nll
+_kalman_phase = _k.kalman_phase
 
 
 def track_phase(q: np.ndarray, k: np.ndarray, t: np.ndarray, beta: float, no: float):
     """Common phase of each symbol from its known REs ``q = y conj(h x)`` [n, m] on subcarriers
     ``k`` at times ``t``, after removing the sampling-clock slope ``beta * t * k``: a residual CFO
     (a phase step per symbol, allowed to drift) plus a random walk (phase noise) whose variance
-    is measured from the frame's own phase steps, tracked by :func:`_kalman_phase`.
+    is measured from the frame's own phase steps, tracked by a Kalman filter and RTS smoother
+    (:func:`semcom.ota.kernels.track_phase`).
     Returns (phase [n] in radians, residual CFO in radians per sample, phase-noise variance per
     symbol)."""
-    z = (q * np.exp(-1j * beta * t[:, None] * k[None, :])).sum(axis=1).astype(np.complex128)
-    n = len(z)
-    if n == 0:
-        return np.zeros(0), 0.0, 0.0
-    if n == 1 or not np.all(np.isfinite(z)):
-        return np.angle(z), 0.0, 0.0
-    dt = float(t[1] - t[0])
-    w0 = float(np.angle(np.sum(z[1:] * np.conj(z[:-1]))))
-    amp = float(np.mean(np.abs(z)))
-    # measurement variance of angle(z): no * sum|h|^2 / (2 A^2), with A = sum |h|^2 ~ mean |z|
-    r = min(max(no / (2 * max(amp, 1e-30)), 1e-9), 10.0)
-    d = np.angle(z[1:] * np.conj(z[:-1]) * np.exp(-1j * w0))
-    qv = max(float(np.mean(d * d)) - 2 * r, 1e-6 * r)
-    # the step's own variance (a drifting CFO): the most likely of a few
-    phase, best = None, np.inf
-    for qw in (1e-3 * qv, 1e-8, 1e-7, 1e-6, 1e-5):
-        ph, nll = _kalman_phase(z, r, qv, qw, w0)
-        if nll < best:
-            phase, best = ph, nll
-    slope = np.polyfit(t, phase, 1)[0] if n > 2 else w0 / dt
-    return phase, float(slope), qv
+    phase, slope, qv = _k.track_phase(np.ascontiguousarray(q, dtype=np.complex64),
+                                      np.ascontiguousarray(k, dtype=np.float64),
+                                      np.ascontiguousarray(t, dtype=np.float64), float(beta), float(no))
+    return phase, float(slope), float(qv)
 
 
 class _FrontEnd:
@@ -294,10 +232,7 @@ class _FrontEnd:
         """Index in ``seg`` of the first window far below the running power (-1: none)."""
         if self.raw_power is None or len(seg) < self.WINDOW:
             return -1
-        k = len(seg) // self.WINDOW
-        pw = np.mean((np.abs(seg[: k * self.WINDOW]) ** 2).reshape(k, self.WINDOW), axis=1)
-        low = np.flatnonzero(pw < self.DROP * self.raw_power)
-        return int(low[0]) * self.WINDOW if len(low) else -1
+        return int(_k.first_low_window(seg, self.WINDOW, self.DROP * self.raw_power))
 
     def process(self, x: np.ndarray) -> np.ndarray:
         out = np.empty_like(x)
@@ -314,17 +249,13 @@ class _FrontEnd:
                 continue
             if cut > 0:
                 m, seg = cut, seg[:cut]
-            v = seg - np.complex64(self.dc)
-            out[pos: pos + m] = v if self.beta_used == 0 else v - np.complex64(self.beta_used) * np.conj(v)
-            if self.dc_used != self.dc:
-                out[pos: pos + m] += np.complex64(self.dc - self.dc_used)
-            vd = v.astype(np.complex128)
-            self._s1 += complex(vd.sum())
-            self._raw += float(np.vdot(seg, seg).real)
-            self._s2 += complex(np.dot(vd, vd))
-            pv = (vd.real * vd.real + vd.imag * vd.imag)
-            self._p += float(pv.sum())
-            self._p4 += float(np.dot(pv, pv))
+            s1, raw, s2, pw, p4 = _k.front_end_pass(seg, complex(self.dc), complex(self.beta_used),
+                                                    complex(self.dc - self.dc_used), out[pos: pos + m])
+            self._s1 += s1
+            self._raw += raw
+            self._s2 += s2
+            self._p += pw
+            self._p4 += p4
             self._n += m
             pos += m
             if self._n == self.BLOCK:
@@ -366,6 +297,19 @@ class _FrontEnd:
         self._s1, self._s2, self._p, self._n, self._raw, self._p4 = 0j, 0j, 0.0, 0, 0.0, 0.0
 
 
+def _analog_map(flat: np.ndarray):
+    """:class:`~semcom.phy.AnalogMapper` of one example in numpy: reals [n] (float32) -> (complex64
+    symbols [ceil(n / 2)] of unit mean power, the scale applied)."""
+    if len(flat) % 2:
+        flat = np.concatenate([flat, np.zeros(1, np.float32)])
+    if not np.isfinite(flat).all():
+        raise ValueError("AnalogMapper: the input holds NaN or Inf values")
+    x = flat.view(np.complex64)
+    power = np.float32(np.vdot(x, x).real / max(len(x), 1))
+    scale = np.float32(1.0) / np.sqrt(np.maximum(power, np.float32(1e-20)))
+    return x * scale, float(scale)
+
+
 class FrameTransmitter:
     """Message of one image -> one frame of complex64 baseband samples (1 sample per RE rate)."""
 
@@ -391,22 +335,21 @@ class FrameTransmitter:
         for name, s in message.streams.items():
             length = None if s.lengths is None else int(s.lengths.reshape(-1)[0])
             if s.kind == ANALOG:
-                data = s.data.float()
+                flat = s.data.detach().reshape(-1).float().numpy().copy()
                 if length is not None:
-                    flat = data.reshape(1, -1).clone()
-                    flat[:, length:] = 0
-                    data = flat.reshape(data.shape)
-                x, scale = self._mapper(data)
+                    flat[length:] = 0
+                x, scale = _analog_map(flat)
                 if length is not None:
                     uses = max(1, (length + 1) // 2)
-                    fix = math.sqrt(x.shape[1] / uses)
-                    x, scale = x[:, :uses] * fix, scale * fix
-                infos.append(hdr.StreamInfo(name, ANALOG, s.shape, length, "", 0, float(scale[0])))
+                    fix = math.sqrt(len(x) / uses)
+                    x, scale = x[:uses] * np.float32(fix), scale * fix
+                infos.append(hdr.StreamInfo(name, ANALOG, s.shape, length, "", 0, float(scale)))
             else:
-                x = self._digital(s.mcs, s.codeword_bits)(s.data)
+                # batch 1: the numpy path of DigitalTransmitter (the same symbols as its call())
+                x = self._digital(s.mcs, s.codeword_bits).encode_numpy(s.data.detach().reshape(-1).numpy())
                 infos.append(hdr.StreamInfo(name, "digital", s.shape, length, s.mcs.name,
                                             s.codeword_bits, 1.0))
-            parts.append(x[0].detach().numpy().astype(np.complex64))
+            parts.append(np.asarray(x, dtype=np.complex64))
         h = hdr.Header(scheme, int(seq), tuple(message.image_shape[-3:]), infos, message.side_info)
         head = _fill(self.header_res(hdr.pack(h)))
         payload = _fill(np.concatenate(parts)) if parts else _fill(np.zeros(0, np.complex64))
@@ -531,6 +474,7 @@ class FrameReceiver:
         self._fe = _FrontEnd() if self.frontend else None
         self._search = 0
         self._pending = None
+        self._chunks_hint = 1
         self.last_seq = None
         self.stats = dict(samples=0, invalid_samples=0, detected=0, decoded=0, header_failed=0, truncated=0,
                           lost=0, restarts=0, false_alarms=0, rejected=0, errors=0, rejected_by={})
@@ -545,8 +489,8 @@ class FrameReceiver:
             raise ValueError(f"samples must be numbers (complex64 or convertible), got {type(samples).__name__}: "
                              f"{exc}") from None
         if len(x):
-            bad = ~(np.abs(x) <= MAX_SAMPLE_ABS)           # NaN, Inf, or absurdly large
-            if bad.any():
+            if _k.count_invalid(x, MAX_SAMPLE_ABS):         # NaN, Inf, or absurdly large
+                bad = ~(np.abs(x) <= MAX_SAMPLE_ABS)
                 self.stats["invalid_samples"] += int(np.count_nonzero(bad))
                 x = np.where(bad, np.complex64(0), x)
             if self._fe is not None:
@@ -589,8 +533,9 @@ class FrameReceiver:
         if end - self._search < WINDOW + HALF + self.min_run:
             return False
         lead = min(HALF - 1, self._search - self._buf.base) if self.tracking else 0
-        c, p = sc_metric(self._buf.get(self._search - lead, end), dc_block=self.tracking, lead=lead)
-        runs = find_runs(c > self.threshold)
+        c, p = sc_metric(self._buf.get(self._search - lead, end), dc_block=self.tracking, lead=lead,
+                         floor=self.threshold)
+        runs = _k.runs_above(c, self.threshold)
         for a, b in runs:
             if b == len(c):          # still rising / incomplete: wait for more samples
                 if b - a > 4 * STF_LEN:  # a periodic signal that is no preamble
@@ -627,16 +572,11 @@ class FrameReceiver:
             self._search = max(self._search, p["run_end"])
             return True
         lts1 = a + lag
-        s = derotate(self._buf.get(lts1, lts1 + 2 * FFT), cfo_c, lts1 - t0c)
-        cfo = cfo_c + fine_cfo(s[:FFT], s[FFT:])
         t0 = lts1 - LTS1_OFFSET
-        y = ltf_fft(derotate(self._buf.get(lts1 - BACKOFF, lts1 - BACKOFF + 2 * FFT), cfo,
-                             lts1 - BACKOFF - t0))
-        no = float(np.sum(np.abs(y[0] - y[1]) ** 2) / (2 * len(USED)))
-        if self.tracking:
-            h0 = _smooth_adaptive(y.mean(axis=0) * LTS_FREQ, no / 2)
-        else:
-            h0 = _smooth(y.mean(axis=0) * LTS_FREQ)
+        # fine CFO from the LTS pair, the LTF's REs, the noise and the smoothed first estimate
+        cfo, y, no, h0 = _k.ltf_channel(self._buf.get(lts1 - BACKOFF, lts1 + 2 * FFT), cfo_c,
+                                        lts1 - t0c, LTS1_OFFSET - BACKOFF, BACKOFF, _TWIDDLE,
+                                        _LTS_FREQ_C, _K, self.tracking)
         self.stats["detected"] += 1
         p.update(stage="header", t0=t0, cfo=cfo, lts_metric=metric, y_ltf=y, h0=h0,
                  no_lts=max(no, 1e-12), chunks=1)
@@ -647,8 +587,9 @@ class FrameReceiver:
         """Used REs [count, 52] of OFDM symbols first..first+count-1 (CFO removed)."""
         t0 = p["t0"]
         a = t0 + DATA_OFFSET + first * SYMBOL
-        x = derotate(self._buf.get(a, a + count * SYMBOL), p["cfo"], a - t0)
-        return demodulate(x, count)
+        win = _k.derotate_windows(self._buf.get(a, a + count * SYMBOL), p["cfo"], a - t0, count,
+                                  SYMBOL, CP - BACKOFF, FFT)
+        return np.fft.fft(win, axis=1, norm="ortho")[:, BIN_USED]
 
     def _fail_header(self, p) -> bool:
         self.stats["header_failed"] += 1
@@ -671,17 +612,21 @@ class FrameReceiver:
         n_sym = header_symbols(p["chunks"])
         if self._buf.end < p["t0"] + DATA_OFFSET + n_sym * SYMBOL:
             return False
-        y = self._symbols(p, 0, n_sym)
         h0 = p["h0"]
-        qp = y[:, POS_PILOT] * np.conj(h0[POS_PILOT] * pilots(0, n_sym))
-        if self.tracking:
-            t = symbol_times(0, n_sym)
-            beta = fit_slope_rate(slope_products(qp, True), t)
-            phase, _, _ = track_phase(qp, _K[POS_PILOT], t, beta, p["no_lts"])
-            rot = np.exp(-1j * (phase[:, None] + beta * t[:, None] * _K[None, POS_DATA]))
-        else:
-            rot = np.exp(-1j * np.angle(_moving_sum(qp.sum(axis=1))))[:, None]
-        eq = y[:, POS_DATA] * rot / h0[POS_DATA]
+        cached = p.get("hdr_eq")
+        if cached is None or len(cached[0]) < n_sym:
+            # Headers of one transmitter keep their size: when the samples of as many chunks as
+            # the last header had are already here, equalise them all at once (pilots continue
+            # into the payload), so a longer header is not demodulated and tracked twice.
+            n_eq = header_symbols(max(p["chunks"], self._chunks_hint))
+            if n_eq <= n_sym or self._buf.end < p["t0"] + DATA_OFFSET + n_eq * SYMBOL:
+                n_eq = n_sym
+            y_all = self._symbols(p, 0, n_eq)
+            t_all = symbol_times(0, n_eq)
+            eq_all = _k.track_equalise(y_all, h0, pilots(0, n_eq), POS_PILOT, POS_DATA, _K, t_all,
+                                       p["no_lts"], self.tracking, _NO_C, _NO_T)[0]
+            p["hdr_eq"] = cached = (y_all, t_all, eq_all)
+        y, t, eq = cached[0][:n_sym], cached[1][:n_sym], cached[2][:n_sym]
         # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
         no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
         done = p.get("raw", b"")                      # chunks decoded so far
@@ -695,6 +640,7 @@ class FrameReceiver:
         p["raw"] = raw
         try:
             chunks = hdr.chunks_of(raw)
+            self._chunks_hint = min(chunks, 4)
             if chunks != p["chunks"]:
                 p["chunks"] = chunks
                 return True       # decode again with all chunks once they have arrived
@@ -710,29 +656,13 @@ class FrameReceiver:
         except FrameRejected as exc:
             return self._reject(p, header, exc, n_sym)
         # decision-directed refit: LTF + every header RE are known now
-        known = np.empty((n_sym, len(USED)), dtype=np.complex64)
-        known[:, POS_DATA] = _fill(self._header_tx.header_res(raw))
-        known[:, POS_PILOT] = pilots(0, n_sym)
-        track = {}
-        if self.tracking:
-            # sampling-clock slope and common phase of every header symbol from all its REs
-            q = y * np.conj(h0 * known)
-            t = symbol_times(0, n_sym)
-            c_hdr = slope_products(q, False)
-            beta = fit_slope_rate(c_hdr, t)
-            zk = (q * np.exp(-1j * beta * t[:, None] * _K[None, :])).sum(axis=1)
-            y = y * np.exp(-1j * (np.angle(zk)[:, None] + beta * t[:, None] * _K[None, :]))
-            track = dict(c_hdr=c_hdr, t_hdr=t)
-        ys = np.concatenate([p["y_ltf"], y])
-        xs = np.concatenate([np.tile(LTS_FREQ, (2, 1)), known])
-        zs = (ys * np.conj(h0 * xs)).sum(axis=1)
-        ys = ys * np.exp(-1j * np.angle(zs))[:, None]
-        h = (ys * np.conj(xs)).mean(axis=0)
-        m = ys.shape[0]
-        resid = np.sum(np.abs(ys - h * xs) ** 2)
-        dof = len(USED) * (m - 1) - (m - 1) / 2
-        no = max(float(resid / dof), 1e-12)
-        signal = max(float(np.mean(np.abs(h) ** 2)) - no / m, 1e-12)
+        known = np.empty((n_sym + 2, len(USED)), dtype=np.complex64)
+        known[:2] = LTS_FREQ
+        known[2:, POS_DATA] = _fill(self._header_tx.header_res(raw))
+        known[2:, POS_PILOT] = pilots(0, n_sym)
+        h, no, signal, c_hdr = _k.header_refit(p["y_ltf"], y, h0, known, t, _K, _PAIR_I, _PAIR_J,
+                                               self.tracking)
+        track = dict(c_hdr=c_hdr, t_hdr=t) if self.tracking else {}
         p.update(stage="payload", header=header, raw=raw, n_hdr=n_sym, n_pay=n_pay, h=h, no=no,
                  snr_db=10 * math.log10(signal / no), total=total, spec=spec, **track)
         return True
@@ -749,8 +679,9 @@ class FrameReceiver:
         scan_a = t0 + DATA_OFFSET
         # (the plain metric: the DC-blocked one can rise on the frame's own tail at high SNR,
         # and what the front end leaves of a DC offset is far below a frame's power)
-        c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)))
-        for a, b in find_runs(c > max(self.threshold, 0.5)):
+        c, _ = sc_metric(self._buf.get(scan_a, min(self._buf.end, end + WINDOW + HALF + PLATEAU)),
+                         floor=max(self.threshold, 0.5))
+        for a, b in _k.runs_above(c, max(self.threshold, 0.5)):
             if b - a < self.min_run:
                 continue
             if b < len(c):            # whole plateau seen: the preamble's start as in _detect
@@ -768,39 +699,37 @@ class FrameReceiver:
         self._search = max(self._search, end - WINDOW - HALF)
         y = self._symbols(p, n_hdr, n_pay)
         h = p["h"]
-        qp = y[:, POS_PILOT] * np.conj(h[POS_PILOT] * pilots(n_hdr, n_pay))
         extra = dict(lts_metric=p["lts_metric"], uses=channel_uses(header.streams, n_hdr, n_pay))
+        t = symbol_times(n_hdr, n_pay)
+        eq, beta, omega, qv = _k.track_equalise(y, h, pilots(n_hdr, n_pay), POS_PILOT, POS_DATA, _K, t,
+                                                p["no"], self.tracking, p.get("c_hdr", _NO_C),
+                                                p.get("t_hdr", _NO_T))
+        eq = eq.reshape(-1)
+        # a thinned copy of the equalised payload REs for displays (constellation), <= 1024
+        extra["constellation"] = eq[:: max(1, len(eq) // 1024)][:1024].copy()
         if self.tracking:
-            t = symbol_times(n_hdr, n_pay)
-            beta = fit_slope_rate(np.concatenate([p["c_hdr"], slope_products(qp, True)]),
-                                  np.concatenate([p["t_hdr"], t]))
-            phase, omega, qv = track_phase(qp, _K[POS_PILOT], t, beta, p["no"])
-            rot = np.exp(-1j * (phase[:, None] + beta * t[:, None] * _K[None, POS_DATA]))
             extra.update(sco_ppm=float(beta * FFT / (2 * np.pi) * 1e6),
                          residual_cfo=float(omega * FFT / (2 * np.pi)),
                          phase_step_var=float(qv))
-        else:
-            rot = np.exp(-1j * np.angle(_moving_sum(qp.sum(axis=1))))[:, None]
-        eq = (y[:, POS_DATA] * rot / h[POS_DATA]).reshape(-1)
-        no_re = np.tile(p["no"] / np.abs(h[POS_DATA]) ** 2, n_pay)
+        no_sc = (p["no"] / np.abs(h[POS_DATA]) ** 2).astype(np.float32)
         streams, pos = {}, 0
         for info in header.streams:
             k = _stream_symbols(info)
-            part = torch.from_numpy(eq[pos: pos + k].astype(np.complex64))[None]
-            part_no = torch.from_numpy(no_re[pos: pos + k].astype(np.float32))[None]
-            pos += k
+            part = eq[pos: pos + k]
+            pos0, pos = pos, pos + k
             lengths = None if info.length is None else torch.tensor([info.length])
             if info.kind == ANALOG:
-                full = math.ceil(math.prod(info.shape) / 2)
-                part = torch.nn.functional.pad(part, (0, full - k))
-                data = self._demapper(part, torch.tensor([info.scale], dtype=torch.float32), info.shape)
+                # the analog demapper: (re, im) pairs / scale, zeros for the uses not sent
+                n_real = math.prod(info.shape)
+                flat = np.zeros(2 * math.ceil(n_real / 2), np.float32)
+                flat[: 2 * k] = part.view(np.float32) / np.float32(info.scale)
                 if info.length is not None:
-                    flat = data.reshape(1, -1).clone()
-                    flat[:, info.length:] = 0
-                    data = flat.reshape(data.shape)
+                    flat[info.length:] = 0
+                data = torch.from_numpy(flat[:n_real]).reshape(1, *info.shape)
                 streams[info.name] = Stream(ANALOG, data, lengths=lengths)
             else:
-                bits, ok = self._digital(info).decode_numpy(part[0].numpy(), part_no[0].numpy(),
+                part_no = no_sc[np.arange(pos0, pos) % N_DATA]
+                bits, ok = self._digital(info).decode_numpy(part, part_no,
                                                             num_bits=math.prod(info.shape))
                 bits = torch.from_numpy(bits.astype(np.float32))[None]
                 ok = torch.ones(1, 1, dtype=torch.bool) if ok is None else torch.from_numpy(ok)[None]

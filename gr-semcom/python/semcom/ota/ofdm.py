@@ -41,11 +41,16 @@ def _polarity() -> np.ndarray:
 POLARITY = _polarity()
 
 
+_PILOT_TABLE = (POLARITY[:, None] * PILOT_VALUES[None, :]).astype(np.complex64)   # [127, 4]
+
+
 def pilots(first: int, count: int) -> np.ndarray:
     """Pilot values [count, 4] of OFDM symbols ``first .. first+count-1`` (counted from the first
     symbol after the training fields)."""
-    idx = (np.arange(count) + first) % len(POLARITY)
-    return POLARITY[idx, None] * PILOT_VALUES[None, :]
+    reps = (first % len(POLARITY) + count) // len(POLARITY) + 1
+    table = _PILOT_TABLE if reps == 1 else np.tile(_PILOT_TABLE, (reps, 1))
+    a = first % len(POLARITY)
+    return table[a: a + count]
 
 
 def modulate(data: np.ndarray, first: int = 0) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels as _k
 from .ofdm import BACKOFF, BIN_USED, FFT, USED
 
 HALF = 32                 # S&C repetition period
@@ -65,7 +66,7 @@ def _movsum(x: np.ndarray, n: int, block: int = MOVSUM_BLOCK) -> np.ndarray:
     return out
 
 
-def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0):
+def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0, floor: float = 0.0):
     """Schmidl & Cox metric of ``r`` for every start ``d`` with ``d + WINDOW + HALF <= len(r)``.
 
     ``P(d) = sum_{m<WINDOW} conj(r[d+m]) r[d+m+HALF]``; normalised by the energy of BOTH halves,
@@ -76,21 +77,12 @@ def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0):
     length; the first ``lead`` samples of ``r`` are history that only enters those means, so the
     metric does not depend on where a search starts). A constant (a DC offset, which is periodic
     with any period) is removed, and a filtered periodic STF stays periodic, so a DC offset above
-    the noise cannot look like a preamble on silence."""
-    r = r.astype(np.complex128)
-    if dc_block:
-        c = np.concatenate([[0], np.cumsum(r)])
-        idx = np.arange(1, len(r) + 1)
-        r = (r - (c[idx] - c[np.maximum(idx - HALF, 0)]) / np.minimum(idx, HALF))[lead:]
-    if len(r) < WINDOW + HALF:
-        return np.zeros(0), np.zeros(0, dtype=np.complex128)
-    prod = np.conj(r[:-HALF]) * r[HALF:]
-    p = _movsum(prod, WINDOW)
-    e = _movsum(np.abs(r) ** 2, WINDOW)
-    r1, r2 = e[: len(p)], e[HALF: HALF + len(p)]
-    c = np.abs(p) / np.sqrt(np.maximum(r1 * r2, 1e-30))
-    c[(r1 <= 1e-20) | (r2 <= 1e-20)] = 0.0
-    return c, p
+    the noise cannot look like a preamble on silence.
+
+    One compiled pass (:func:`semcom.ota.kernels.sc_metric`), running sums restarted every
+    :data:`MOVSUM_BLOCK` outputs. ``floor``: ``c`` only where it exceeds ``floor``, 0 elsewhere
+    (what a detector with that threshold needs)."""
+    return _k.sc_metric(np.ascontiguousarray(r, dtype=np.complex64), bool(dc_block), int(lead), float(floor))
 
 
 def find_runs(mask: np.ndarray):
@@ -101,35 +93,25 @@ def find_runs(mask: np.ndarray):
 
 
 def derotate(x: np.ndarray, cfo: float, n0: int = 0) -> np.ndarray:
-    """Remove a CFO of ``cfo`` subcarrier spacings; sample ``i`` of ``x`` is time ``n0 + i``."""
-    n = np.arange(n0, n0 + len(x), dtype=np.float64)
-    # the phase reduced mod 2 pi in float64, its exponential in complex64 (twice as fast)
-    ph = np.mod(n * (-2 * np.pi * cfo / FFT), 2 * np.pi).astype(np.float32)
-    return (x * np.exp(1j * ph)).astype(np.complex64)
+    """Remove a CFO of ``cfo`` subcarrier spacings; sample ``i`` of ``x`` is time ``n0 + i``
+    (complex64; :func:`semcom.ota.kernels.derotate`)."""
+    return _k.derotate(np.ascontiguousarray(x, dtype=np.complex64), float(cfo), int(n0))
+
+
+_LTS_C = LTS.astype(np.complex128)
 
 
 def lts_search(seg: np.ndarray, cfo_candidates, n0: int = 0):
     """Integer CFO and timing: for every candidate CFO, derotate ``seg`` and correlate both long
     training symbols with the known LTS at every lag. Returns (best cfo, lag of LTS1 in seg,
-    normalised peak in [0, 1])."""
-    lags = len(seg) - 2 * FFT + 1
-    if lags < 1:
+    normalised peak in [0, 1]); (None, None, 0.0) when ``seg`` is too short."""
+    cands = np.asarray(list(cfo_candidates), dtype=np.float64)
+    if len(cands) == 0:
         return None, None, 0.0
-    best = (None, None, -1.0)
-    ref = np.conj(LTS)
-    for cfo in cfo_candidates:
-        s = derotate(seg, cfo, n0)
-        win = np.lib.stride_tricks.sliding_window_view(s, FFT)
-        corr = win @ ref                              # [len - 63]
-        energy = _movsum(np.abs(s) ** 2, FFT)
-        both = np.abs(corr[:lags]) + np.abs(corr[FFT: FFT + lags])
-        # Cauchy-Schwarz: |c1| + |c2| <= sqrt(2 E_lts (E1 + E2)), so metric <= 1
-        norm = np.sqrt(np.maximum((energy[:lags] + energy[FFT: FFT + lags]) * 2.0 * LTS_ENERGY, 1e-30))
-        metric = both / norm
-        k = int(np.argmax(metric))
-        if metric[k] > best[2]:
-            best = (cfo, k, float(metric[k]))
-    return best
+    i, lag, metric = _k.lts_search(np.ascontiguousarray(seg, dtype=np.complex64), cands, int(n0), _LTS_C)
+    if i < 0:
+        return None, None, 0.0
+    return float(cands[i]), int(lag), float(metric)
 
 
 def fine_cfo(lts1: np.ndarray, lts2: np.ndarray) -> float:

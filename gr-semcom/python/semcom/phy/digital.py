@@ -70,6 +70,14 @@ def _pam_llr(y, no, points, labels):
     n, mpts, m = len(y), len(points), labels.shape[1]
     out = np.empty((n, m), np.float32)
     metric = np.empty(mpts)
+    if mpts == 2:   # one point per label: the log-sum-exp is the metric itself (the same value)
+        i1 = 1 if labels[1, 0] else 0
+        i0 = 1 - i1
+        for i in range(n):
+            d1 = y[i] - points[i1]
+            d0 = y[i] - points[i0]
+            out[i, 0] = (-d1 * d1 / no[i]) - (-d0 * d0 / no[i])
+        return out
     for i in range(n):
         for j in range(mpts):
             d = y[i] - points[j]
@@ -90,6 +98,132 @@ def _pam_llr(y, no, points, labels):
                 else:
                     s0 += np.exp(metric[j] - m0)
             out[i, b] = (m1 + np.log(s1)) - (m0 + np.log(s0))
+    return out
+
+
+@njit(cache=True)
+def _sanitize(y, no):
+    """Symbols ``y`` [n] and noise ``no`` ([1] or [n]) for the demapper: non-finite symbols
+    zeroed (erasures), ``no`` NaN -> 1, +inf -> 1e6, clipped below at 1e-9 and broadcast to [n].
+    Returns (y, no, erased [n] bool, number erased)."""
+    n = len(y)
+    yo = np.empty(n, np.complex128)
+    nout = np.empty(n)
+    erased = np.zeros(n, np.bool_)
+    count = 0
+    for i in range(n):
+        v = y[i]
+        if np.isfinite(v.real) and np.isfinite(v.imag):
+            yo[i] = v
+        else:
+            yo[i] = 0
+            erased[i] = True
+            count += 1
+        w = no[i] if len(no) > 1 else no[0]
+        if np.isnan(w):
+            w = 1.0
+        elif np.isinf(w) and w > 0:
+            w = 1e6
+        nout[i] = max(w, 1e-9)
+    return yo, nout, erased, count
+
+
+@njit(cache=True)
+def _symbol_llrs(y, no, erased, points, labels, bps, scr, coded):
+    """Bit LLRs [K * bps] (float32, Sionna's convention) of the sanitised symbols ``y`` [K] with
+    noise ``no`` [K]: BPSK on the real axis, square QAM as two PAMs (even label bits on the real
+    axis, odd ones on the imaginary axis, each of complex noise variance 2 no); erased symbols
+    give zeros; with ``coded``, the LLRs of the bits the scrambler ``scr`` [n] flipped (per
+    codeword of n bits) are negated."""
+    k = len(y)
+    out = np.empty(k * bps, np.float32)
+    if len(points) == 2:
+        # one PAM point per label (BPSK, QPSK): the LLR is the difference of the two metrics,
+        # what _pam_llr computes, without the temporaries
+        i1 = 1 if labels[1, 0] else 0
+        p1 = points[i1]
+        p0 = points[1 - i1]
+        if bps == 1:
+            for i in range(k):
+                v = y[i].real
+                out[i] = (-(v - p1) * (v - p1) / no[i]) - (-(v - p0) * (v - p0) / no[i])
+        else:
+            r2 = math.sqrt(2.0)
+            for i in range(k):
+                n2 = 2 * no[i]
+                v = y[i].real * r2
+                out[2 * i] = (-(v - p1) * (v - p1) / n2) - (-(v - p0) * (v - p0) / n2)
+                v = y[i].imag * r2
+                out[2 * i + 1] = (-(v - p1) * (v - p1) / n2) - (-(v - p0) * (v - p0) / n2)
+    elif bps == 1:
+        re = np.empty(k)
+        for i in range(k):
+            re[i] = y[i].real
+        llr = _pam_llr(re, no, points, labels)
+        for i in range(k):
+            out[i] = llr[i, 0]
+    else:
+        half = bps // 2
+        ax = np.empty(2 * k)
+        nos = np.empty(2 * k)
+        r2 = math.sqrt(2.0)
+        for i in range(k):
+            ax[2 * i] = y[i].real * r2
+            ax[2 * i + 1] = y[i].imag * r2
+            nos[2 * i] = 2 * no[i]
+            nos[2 * i + 1] = 2 * no[i]
+        llr = _pam_llr(ax, nos, points, labels)
+        for i in range(k):
+            for b in range(half):
+                out[i * bps + 2 * b] = llr[2 * i, b]
+                out[i * bps + 2 * b + 1] = llr[2 * i + 1, b]
+    for i in range(k):
+        if erased[i]:
+            for b in range(bps):
+                out[i * bps + b] = 0
+    if coded:
+        n = len(scr)
+        for i in range(len(out)):
+            if scr[i % n]:
+                out[i] = -out[i]
+    return out
+
+
+def _crc_table(poly: np.ndarray) -> np.ndarray:
+    """Byte-wise table of the CRC with generator ``poly`` (degree 24, highest power first)."""
+    g = 0
+    for bit in poly[1:]:
+        g = (g << 1) | int(bit)
+    table = np.zeros(256, np.uint32)
+    for b in range(256):
+        reg = b << 16
+        for _ in range(8):
+            reg = ((reg << 1) ^ g) if reg & 0x800000 else (reg << 1)
+            reg &= 0xFFFFFF
+        table[b] = reg
+    return table
+
+
+@njit(cache=True)
+def _crc_ok_table(blocks, table):
+    """:func:`_crc_ok` for CRC-24A, a byte at a time: the rows (front-padded with zeros to whole
+    bytes, which leaves their remainder unchanged) times x^24 are divisible by the generator iff
+    the rows are (its constant term is 1)."""
+    r, n = blocks.shape
+    out = np.empty(r, np.bool_)
+    pad = (-n) % 8
+    for i in range(r):
+        crc = 0
+        byte = 0
+        nb = pad
+        for j in range(n):
+            byte = (byte << 1) | blocks[i, j]
+            nb += 1
+            if nb == 8:
+                crc = ((crc << 8) & 0xFFFFFF) ^ table[((crc >> 16) ^ byte) & 0xFF]
+                byte = 0
+                nb = 0
+        out[i] = crc == 0
     return out
 
 
@@ -144,6 +278,7 @@ def _pam_table(m: int):
 
 
 _CRC24A = np.asarray(CRCEncoder("CRC24A").crc_pol, dtype=np.uint8)
+_CRC24A_TABLE = _crc_table(_CRC24A) if len(_CRC24A) == 25 else None
 
 
 @lru_cache(maxsize=64)
@@ -180,6 +315,38 @@ def _gf2_encode(u, g):
             if u[b, i]:
                 for w in range(g.shape[1]):
                     out[b, w] ^= g[i, w]
+    return out
+
+
+@njit(cache=True)
+def _encode_map(blocks, g, n, scr, bps, points):
+    """Blocks with their CRC [r, k] (0/1) -> codewords through the packed generator ``g`` (see
+    :func:`_generator`), scrambled with ``scr`` [n], mapped ``bps`` bits (first = most
+    significant) per point of ``points`` -> complex64 [r * n / bps]."""
+    r = blocks.shape[0]
+    words = np.zeros(g.shape[1], np.uint64)
+    out = np.empty(r * n // bps, np.complex64)
+    pos = 0
+    for b in range(r):
+        for w in range(g.shape[1]):
+            words[w] = 0
+        for i in range(blocks.shape[1]):
+            if blocks[b, i]:
+                for w in range(g.shape[1]):
+                    words[w] ^= g[i, w]
+        acc = 0
+        nb = 0
+        for j in range(n):
+            byte = j // 8
+            shift = np.uint64(8 * (byte % 8) + 7 - j % 8)
+            bit = int((words[byte // 8] >> shift) & np.uint64(1)) ^ int(scr[j])
+            acc = (acc << 1) | bit
+            nb += 1
+            if nb == bps:
+                out[pos] = points[acc]
+                pos += 1
+                acc = 0
+                nb = 0
     return out
 
 
@@ -244,6 +411,7 @@ class DigitalTransmitter(SemcomBlock):
         kind = "qam" if bps > 1 else "pam"
         self._points = torch.from_numpy(Constellation(kind, bps).points.numpy().astype(np.complex64))
         self._weights = torch.from_numpy((1 << np.arange(bps - 1, -1, -1)).astype(np.int64))
+        self._points_np = self._points.numpy()
 
     def encode_numpy(self, bits: np.ndarray) -> np.ndarray:
         """One message's bits [L] (0/1) -> complex64 symbols [K]: :meth:`call` without torch
@@ -252,6 +420,11 @@ class DigitalTransmitter(SemcomBlock):
         lay = self.layout(len(bits))
         padded = np.zeros(lay.num_blocks * lay.payload_bits, np.uint8)
         padded[: len(bits)] = bits
+        if self.mcs.coded and lay.k * lay.n <= GENERATOR_MAX_ENTRIES:
+            # one compiled pass: CRC, generator matrix, scrambler, constellation
+            blocks = _crc_attach(padded.reshape(lay.num_blocks, lay.payload_bits), _CRC24A)
+            return _encode_map(blocks, _generator(lay.k, lay.n), lay.n, _scrambler(lay.n),
+                               self.mcs.bits_per_symbol, self._points_np)
         if self.mcs.coded:
             blocks = _crc_attach(padded.reshape(lay.num_blocks, lay.payload_bits), _CRC24A)
             if lay.k * lay.n > GENERATOR_MAX_ENTRIES:
@@ -332,10 +505,17 @@ class DigitalReceiver(SemcomBlock):
         # demappers cost far less than one M-point demapper; a numba kernel (:func:`_pam_llr`)
         # computes what Sionna's app demapper does on them.
         self._pam = _pam_table(max(1, bps // 2))
+        self._plans = {}        # num_bits -> (scrambler mask, decoder) of decode_numpy
+        self._layouts = {}
         self.erasures = 0
 
     def layout(self, num_bits: int) -> BlockLayout:
-        return block_layout(num_bits, self.mcs, self.codeword_bits)
+        lay = self._layouts.get(num_bits)
+        if lay is None:
+            lay = block_layout(num_bits, self.mcs, self.codeword_bits)
+            if len(self._layouts) < 256:
+                self._layouts[num_bits] = lay
+        return lay
 
     def llrs(self, y, no):
         """Bit LLRs (Sionna's convention, log P(1)/P(0)) of the symbols ``y``; NaN -> 0."""
@@ -380,34 +560,27 @@ class DigitalReceiver(SemcomBlock):
                             torch.from_numpy(np.broadcast_to(np.asarray(no, np.float32), y.shape)[None].copy()),
                             num_bits=num_bits)
             return bits[0].numpy().astype(np.uint8), None if ok is None else ok[0].numpy()
-        y = y[:lay.symbols].astype(np.complex128)
-        no = np.broadcast_to(np.asarray(no, np.float64), (len(np.asarray(no).reshape(-1)) if np.ndim(no) else 1,)).reshape(-1)
-        no = np.broadcast_to(no[:lay.symbols] if len(no) > 1 else no, y.shape)
-        erased = ~np.isfinite(y)
-        if erased.any():
-            self.erasures += int(erased.sum())
-            y = np.where(erased, 0, y)
-        no = np.clip(np.nan_to_num(no, nan=1.0, posinf=1e6), 1e-9, None)
-        bps = self.mcs.bits_per_symbol
+        no = np.asarray(no, np.float64).reshape(-1)
+        if len(no) > 1 and len(no) < lay.symbols:
+            raise ValueError(f"no: {len(no)} values for {lay.symbols} symbols")
+        y, no, erased, n_erased = _sanitize(np.ascontiguousarray(y[:lay.symbols], dtype=np.complex128),
+                                            np.ascontiguousarray(no[:lay.symbols]))
+        if n_erased:
+            self.erasures += int(n_erased)
         points, labels = self._pam
-        if bps == 1:
-            llr = _pam_llr(np.ascontiguousarray(y.real), np.ascontiguousarray(no), points, labels)
-        else:
-            axes = np.stack([y.real, y.imag], axis=-1) * math.sqrt(2)
-            nos = np.repeat((2 * no)[:, None], 2, axis=1)
-            llr = _pam_llr(axes.reshape(-1), nos.reshape(-1), points, labels)
-            llr = llr.reshape(len(y), 2, bps // 2).transpose(0, 2, 1)
-        llr = llr.reshape(len(y), bps)
-        if erased.any():
-            llr[erased] = 0
-        llr = llr.reshape(-1)
+        plan = self._plans.get(num_bits)
+        if plan is None:
+            dec = _ldpc_decoder(lay.k, lay.n, "fast", self.num_iter, self.num_threads) if self.mcs.coded else None
+            scr = _scrambler(lay.n).astype(np.bool_) if self.mcs.coded else np.zeros(1, np.bool_)
+            plan = self._plans[num_bits] = (scr, dec)
+            while len(self._plans) > 64:
+                self._plans.pop(next(iter(self._plans)))
+        scr, dec = plan
+        llr = _symbol_llrs(y, no, erased, points, labels, self.mcs.bits_per_symbol, scr, self.mcs.coded)
         if not self.mcs.coded:
             return (llr[:num_bits] > 0).astype(np.uint8), None
-        llr = llr.reshape(lay.num_blocks, lay.n)
-        llr = np.where(_scrambler(lay.n).astype(bool), -llr, llr)
-        dec = _ldpc_decoder(lay.k, lay.n, "fast", self.num_iter, self.num_threads)
-        info, syndrome_ok = dec.decode_numpy(llr)
-        block_ok = _crc_ok(info, _CRC24A) & syndrome_ok
+        info, syndrome_ok = dec.decode_numpy(llr.reshape(lay.num_blocks, lay.n))
+        block_ok = _crc_ok_table(info, _CRC24A_TABLE) & syndrome_ok
         return info[:, :lay.k - CRC_BITS].reshape(-1)[:num_bits], block_ok
 
     def call(self, y, no, num_bits: int):

@@ -198,6 +198,20 @@ def _decode_kernel(llr, out_bits, out_ok, out_iter,
 
 # The same kernel compiled without the thread pool: what num_threads=1 runs (a few blocks per call
 # decode in a fraction of a millisecond, less than waking and syncing a pool costs).
+@njit(cache=True)
+def _to_internal(x, llr_max):
+    """Sionna-convention LLRs [B, n] -> the decoder's: negated, NaN -> 0, clipped to +-llr_max."""
+    out = np.empty(x.shape, np.float32)
+    for b in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            v = x[b, i]
+            if np.isnan(v):
+                out[b, i] = 0
+            else:
+                out[b, i] = -min(max(v, -llr_max), llr_max)
+    return out
+
+
 _decode_kernel_serial = njit(parallel=False, cache=True, fastmath=_FASTMATH)(_decode_kernel.py_func)
 
 
@@ -388,9 +402,7 @@ class LDPC5GFastDecoder(Block):
         x = np.asarray(llr, np.float32).reshape(-1, self._n)
         if self._deint is not None:
             x = x[:, self._deint.numpy()]
-        x = np.clip(-np.nan_to_num(x, nan=0.0, posinf=self._llr_max, neginf=-self._llr_max),
-                    -self._llr_max, self._llr_max).astype(np.float32)
-        x = np.ascontiguousarray(x)
+        x = _to_internal(np.ascontiguousarray(x), np.float32(self._llr_max))
         bsz = x.shape[0]
         bits = np.empty((bsz, self._k), np.float32)
         ok = np.empty(bsz, np.bool_)
@@ -402,7 +414,9 @@ class LDPC5GFastDecoder(Block):
                    self._row_ptr, self._cols, self._shifts, self._max_deg, it, self._early_stop,
                    np.float32(self._alpha), np.float32(self._beta), np.float32(1e4),
                    1 if self._num_threads == 1 else numba.get_num_threads())
-        self.last_num_iter = iters
+        # a plain numpy attribute: set it directly (the Block/nn.Module __setattr__ checks cost
+        # ~50 microseconds, a frame receiver's whole budget per header is about 1 ms)
+        self.__dict__["last_num_iter"] = iters
         return bits.astype(np.uint8), ok
 
     def call(
