@@ -393,3 +393,29 @@ def test_semantic_rx_drops_and_counts_frames_when_the_decoder_is_busy(tmp_path):
     tx.set_scheme("ota-test:factor=2")
     f2 = tx.make_frame(tx._next_image())
     assert tx.scheme == "ota-test:factor=2" and len(f2) != len(frames[0])
+
+
+def test_semantic_tx_encoding_ahead_on_a_worker_sends_the_same_samples_and_ends():
+    """encode_ahead > 0: the encoder runs on a worker thread; the flowgraph sends exactly the
+    samples (and tags) of the in-work() encoder, frame for frame, and ends after the last image."""
+    from gnuradio import blocks, gr
+    from semcom.gr.semantic_tx import semantic_tx
+    image = str(Path(__file__).resolve().parents[1] / "data" / "demo" / "astronaut.png")
+    out = {}
+    for ahead in (0, 3):
+        tb = gr.top_block()
+        tx = semantic_tx(scheme="ota-test", images=image, size=32, repeat=7, gap=50, encode_ahead=ahead)
+        sink = blocks.vector_sink_c()
+        tb.connect(tx, sink)
+        t0 = time.time()
+        tb.run()
+        assert time.time() - t0 < 60
+        tags = [(t.offset, pmt.symbol_to_string(t.key)) for t in sink.tags()]
+        out[ahead] = (np.array(sink.data(), np.complex64), tags, tx.sent, tx.seq, tx.encode_cpu_s, tx.underruns)
+    (s0, tags0, sent0, seq0, _, u0), (s3, tags3, sent3, seq3, enc3, _) = out[0], out[3]
+    assert sent0 == sent3 == 7 and seq0 == seq3 == 7 and u0 == 0
+    assert len(s0) == len(s3) > 7 * 50 and np.array_equal(s0, s3)
+    assert tags0 == tags3 and sum(k == "tx_sob" for _, k in tags3) == 7
+    assert enc3 > 0                      # measured in the worker thread
+    with pytest.raises(ValueError):
+        semantic_tx(scheme="ota-test", encode_ahead=-1)

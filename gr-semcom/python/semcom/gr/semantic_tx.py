@@ -7,6 +7,12 @@ incrementing from ``seq_start``); every frame is followed by ``gap`` samples of 
 sample of a frame carries a ``tx_sob`` tag and the last silence sample a ``tx_eob`` tag (UHD burst
 mode) plus ``semcom_seq`` on the frame start.
 
+``encode_ahead`` > 0 moves the semantic encoder to a worker thread that keeps up to that many
+encoded messages queued, as ``semantic_rx`` decodes on a worker: ``work()`` then only frames,
+modulates and copies samples, the part that must keep pace with the radio. When the encoder is
+behind, ``work()`` produces nothing for a moment and counts an ``underrun`` (a real radio then
+sends silence).
+
 SNR convention: the frame has unit power per resource element (OFDM symbols have mean power
 52/64 per sample); ``amplitude`` scales it. With the channel block's ``signal_power = 1`` the
 channel's SNR is the per-RE SNR of :mod:`semcom.snr`.
@@ -15,6 +21,8 @@ from __future__ import annotations
 
 import collections
 import logging
+import queue
+import threading
 import time
 
 import numpy as np
@@ -41,10 +49,11 @@ class semantic_tx(gr.sync_block):
     amplitude : scale of the output samples.
     stats_file : JSON file rewritten every ``stats_every`` frames and at stop: frames sent, the
         next sequence number, samples produced, the CPU time of ``work()`` ("" = none).
+    encode_ahead : messages the encoder worker thread keeps ready (0: encode inside ``work()``).
     """
 
     def __init__(self, scheme="ota-test", images="", size=0, repeat=1, gap=2000, interval=0.0,
-                 snr=10.0, seq_start=0, amplitude=1.0, stats_file="", stats_every=100):
+                 snr=10.0, seq_start=0, amplitude=1.0, stats_file="", stats_every=100, encode_ahead=4):
         gr.sync_block.__init__(self, name="semantic_tx", in_sig=None, out_sig=[np.complex64])
         from semcom.codecs import get_codec
         from semcom.ota import FrameTransmitter, images as imgs
@@ -72,8 +81,17 @@ class semantic_tx(gr.sync_block):
         self._tags = []                          # (offset in _out, key, value)
         self._next_time = 0.0
         self._done_flushed = False
-        self.cpu_s = 0.0          # thread CPU time of work() (encode + framing + copying), seconds
-        self.encode_cpu_s = 0.0   # of which the semantic encoder's (codec.encode)
+        self.cpu_s = 0.0          # thread CPU time of work() (encode unless encode_ahead, framing, copying), s
+        self.encode_cpu_s = 0.0   # the semantic encoder's (codec.encode), in work() or in the worker
+        if int(encode_ahead) < 0:
+            raise ValueError(f"encode_ahead must be >= 0, got {encode_ahead}")
+        self.encode_ahead = int(encode_ahead)
+        self._ready = queue.Queue(maxsize=max(1, self.encode_ahead))
+        self._halt = threading.Event()
+        self._worker = None
+        self._encoder_done = False
+        self._encoding = False
+        self.underruns = 0
         self.samples = 0
         self.stats_file = str(stats_file or "")
         self.stats_every = max(1, int(stats_every))
@@ -133,8 +151,8 @@ class semantic_tx(gr.sync_block):
             return self._cache[path]
         return None
 
-    def make_frame(self, image) -> np.ndarray:
-        """Encode one image [1, 3, H, W] and frame it (increments ``seq``)."""
+    def _encode(self, image):
+        """(scheme, message) of one image [1, 3, H, W] with the current codec."""
         import torch
         from semcom.csi import CSI
         scheme, codec = self._codec_state
@@ -142,17 +160,75 @@ class semantic_tx(gr.sync_block):
         with torch.no_grad():
             message = codec.encode(image, CSI.from_snr(self.snr, 1))
         self.encode_cpu_s += time.thread_time() - t
+        return scheme, message
+
+    def _frame(self, scheme, message) -> np.ndarray:
         frame = self._ftx.frame(message, scheme, self.seq) * np.complex64(self.amplitude)
         self.seq += 1
         return frame
 
+    def make_frame(self, image) -> np.ndarray:
+        """Encode one image [1, 3, H, W] and frame it (increments ``seq``)."""
+        return self._frame(*self._encode(image))
+
+    # ------------------------------------------------------------------ encoder worker
+    def start(self):
+        if self.encode_ahead:
+            self._halt.clear()
+            self._worker = threading.Thread(target=self._run_encoder, name="semantic_tx-encode", daemon=True)
+            self._worker.start()
+        return True
+
+    def _run_encoder(self):
+        """Encode images ahead of work(); a None in the queue: no image will come any more."""
+        while not self._halt.is_set():
+            image = self._next_image()
+            if image is None:
+                if self.files and not self._pdus and not self._files_left():
+                    self._put(None)
+                    return
+                self._halt.wait(0.005)              # PDU input only: wait for the next image
+                continue
+            self._encoding = True
+            try:
+                item = self._encode(image)
+            except Exception as exc:                # a failing codec must not stop the flowgraph
+                log.error("semantic_tx: cannot encode an image: %s", exc)
+                continue
+            finally:
+                self._encoding = False
+            self._put(item)
+
+    def _put(self, item):
+        while not self._halt.is_set():
+            try:
+                self._ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _next_message(self):
+        """The next (scheme, message), or None when there is none right now."""
+        if not self.encode_ahead:
+            image = self._next_image()
+            return None if image is None else self._encode(image)
+        try:
+            item = self._ready.get(timeout=0.005)
+        except queue.Empty:
+            if self._encoding:                      # an image is waiting for the encoder: the radio idles
+                self.underruns += 1
+            return None
+        if item is None:
+            self._encoder_done = True
+        return item
+
     def _load_next(self) -> bool:
         if self.interval > 0 and time.monotonic() < self._next_time:
             return False
-        image = self._next_image()
-        if image is None:
+        item = self._next_message()
+        if item is None:
             return False
-        frame = self.make_frame(image)
+        frame = self._frame(*item)
         lead = self.gap if self.sent == 0 else 0
         self._out = np.concatenate([np.zeros(lead, np.complex64), frame,
                                     np.zeros(self.gap, np.complex64)])
@@ -166,6 +242,9 @@ class semantic_tx(gr.sync_block):
         return True
 
     def stop(self):
+        self._halt.set()
+        if self._worker is not None:
+            self._worker.join(timeout=60)
         self._write_stats()
         return True
 
@@ -175,7 +254,7 @@ class semantic_tx(gr.sync_block):
         import json
         import os
         doc = dict(sent=self.sent, next_seq=self.seq, samples=self.samples, cpu_s=round(self.cpu_s, 4),
-                   encode_cpu_s=round(self.encode_cpu_s, 4),
+                   encode_cpu_s=round(self.encode_cpu_s, 4), underruns=self.underruns,
                    scheme=self.scheme, updated=time.time())
         try:
             with open(self.stats_file + ".tmp", "w") as fh:
@@ -183,6 +262,11 @@ class semantic_tx(gr.sync_block):
             os.replace(self.stats_file + ".tmp", self.stats_file)
         except OSError as exc:
             log.warning("semantic_tx: cannot write %s: %s", self.stats_file, exc)
+
+    def _all_sent(self) -> bool:
+        if self.encode_ahead:
+            return self._encoder_done and self._ready.empty()
+        return not self._pdus and not self._files_left() and bool(self.files)
 
     def work(self, input_items, output_items):
         t = time.thread_time()
@@ -197,9 +281,10 @@ class semantic_tx(gr.sync_block):
     def _work(self, out):
         if self._pos >= len(self._out):
             if not self._load_next():
-                if not self._pdus and not self._files_left() and self.files:
+                if self._all_sent():
                     return -1                    # all files sent: done
-                time.sleep(0.005)
+                if not self.encode_ahead:
+                    time.sleep(0.005)
                 return 0
         n = min(len(out), len(self._out) - self._pos)
         out[:n] = self._out[self._pos:self._pos + n]
