@@ -73,6 +73,10 @@ class semantic_rx(gr.sync_block):
         radio needs: a stalled receiver overflows the radio's buffers, uncounted). False: the
         sample stream waits for the decoder (offline runs where every frame must be decoded).
     queue_size : frames waiting for the decoder at most.
+    trim_period : every this many seconds the sample thread hands the C allocator's free memory
+        back to the system (:mod:`semcom.ota.memory`; 0: never), so a receiver running for hours
+        keeps its resident size; ``trims`` and ``trim_s`` in the stats count the calls and their
+        time.
 
     ``cpu_s`` (also in the stats) is the CPU time of the sample thread's ``work()`` (thread CPU
     time, seconds) and ``samples`` the samples it consumed: ``samples / cpu_s`` is the rate one
@@ -82,9 +86,11 @@ class semantic_rx(gr.sync_block):
 
     def __init__(self, scheme="", out_dir="rx_images", reference="", size=0, lpips=False,
                  stats_file="", decoder="fast", max_cfo=2.5, accept="", max_image_side=1024,
-                 decode_budget=60.0, resume=True, tracking=True, drop_when_busy=False, queue_size=64):
+                 decode_budget=60.0, resume=True, tracking=True, drop_when_busy=False, queue_size=64,
+                 trim_period=5.0):
         gr.sync_block.__init__(self, name="semantic_rx", in_sig=[np.complex64], out_sig=None)
         from semcom.ota import FrameReceiver, images as imgs
+        from semcom.ota.memory import Trimmer
         from semcom.ota.policy import CodecCache, DecodeBudget, ReceiverPolicy
 
         self._imgs = imgs
@@ -118,6 +124,7 @@ class semantic_rx(gr.sync_block):
         self.cpu_s = 0.0
         self.decoder_cpu_s = 0.0
         self.work_calls = 0
+        self._trimmer = Trimmer(float(trim_period))
         self._worker = None
         self.message_port_register_out(pmt.intern("images"))
         self.message_port_register_out(pmt.intern("symbols"))
@@ -165,6 +172,7 @@ class semantic_rx(gr.sync_block):
         if now >= self._next_stats:
             self._next_stats = now + self.stats_period
             self._publish_stats()
+        self._trimmer.maybe(now)
         self.cpu_s += time.thread_time() - t
         self.work_calls += 1
         return len(x)
@@ -194,6 +202,8 @@ class semantic_rx(gr.sync_block):
         st["cpu_s"] = round(self.cpu_s, 4)
         st["work_calls"] = self.work_calls
         st["decoder_cpu_s"] = round(self.decoder_cpu_s, 4)
+        st["trims"] = self._trimmer.calls
+        st["trim_s"] = round(self._trimmer.seconds, 4)
         st["images"] = self.count
         st["last_seq"] = self.receiver.last_seq
         st["resumed"] = self.resumed
