@@ -73,8 +73,8 @@ class semantic_rx(gr.sync_block):
         radio needs: a stalled receiver overflows the radio's buffers, uncounted). False: the
         sample stream waits for the decoder (offline runs where every frame must be decoded).
     queue_size : frames waiting for the decoder at most.
-    trim_period : every this many seconds the sample thread hands the C allocator's free memory
-        back to the system (:mod:`semcom.ota.memory`; 0: never), so a receiver running for hours
+    trim_period : every this many seconds the decoder thread hands the C allocator's free memory
+        back to the system (the whole process's; not the sample thread: a trim takes 10-20 ms) (:mod:`semcom.ota.memory`; 0: never), so a receiver running for hours
         keeps its resident size; ``trims`` and ``trim_s`` in the stats count the calls and their
         time.
 
@@ -172,7 +172,6 @@ class semantic_rx(gr.sync_block):
         if now >= self._next_stats:
             self._next_stats = now + self.stats_period
             self._publish_stats()
-        self._trimmer.maybe(now)
         self.cpu_s += time.thread_time() - t
         self.work_calls += 1
         return len(x)
@@ -269,6 +268,7 @@ class semantic_rx(gr.sync_block):
                 self._write_stats()
             finally:
                 self.decoder_cpu_s += time.thread_time() - t
+                self._trimmer.maybe()     # here, not in work(): a trim takes ~10-20 ms
 
     def decode(self, frame):
         """Received frame -> (image [1, 3, H, W], codec failures); raises
