@@ -147,7 +147,7 @@ def main():
     lines = [
         "## Real time",
         "",
-        f"Measured {doc['date']} UTC with `nice .venv/bin/python scripts/bench_realtime.py --frames {args.frames} "
+        f"Measured {doc['date']} UTC with `.venv/bin/python scripts/bench_realtime.py --frames {args.frames} "
         f"--runs {args.runs}{f' --min-buffer {args.min_buffer}' if args.min_buffer else ''} --write` ({platform.machine()}, {os.cpu_count()} cores shared with other jobs, "
         f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end).",
         "",
