@@ -74,9 +74,9 @@ class semantic_rx(gr.sync_block):
         sample stream waits for the decoder (offline runs where every frame must be decoded).
     queue_size : frames waiting for the decoder at most.
     trim_period : every this many seconds the decoder thread hands the C allocator's free memory
-        back to the system (the whole process's; not the sample thread: a trim takes 10-20 ms) (:mod:`semcom.ota.memory`; 0: never), so a receiver running for hours
-        keeps its resident size; ``trims`` and ``trim_s`` in the stats count the calls and their
-        time.
+        back to the system (:mod:`semcom.ota.memory`; 0: never), so a receiver running for hours
+        keeps its resident size; not the sample thread, as a trim takes 10-20 ms. ``trims`` and
+        ``trim_s`` in the stats count the calls and their time.
 
     ``cpu_s`` (also in the stats) is the CPU time of the sample thread's ``work()`` (thread CPU
     time, seconds) and ``samples`` the samples it consumed: ``samples / cpu_s`` is the rate one
