@@ -21,6 +21,15 @@ def _seeded():
     yield
 
 
+@pytest.fixture
+def one_torch_thread():
+    """torch on one thread for the test (many tiny ops: fastest on the shared 2-core box), restored after."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def compiled(tmp_path_factory):
     """grcc on every flowgraph of grc/ once per test session -> {name: generated .py}."""

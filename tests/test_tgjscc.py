@@ -26,12 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 PROMPT_MODEL = REPO / "models" / "tg-jscc" / "prompt_model.json"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ------------------------------------------------------------------------------ the scan
