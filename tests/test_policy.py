@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from semcom.ota import FrameReceiver, FrameTransmitter
+from semcom.ota import header as hdr
+from semcom.ota.frame import header_symbols
 from semcom.ota.header import Header, StreamInfo
 from semcom.ota.policy import CodecCache, DecodeBudget, FrameRejected, ReceiverPolicy
 from semcom.transport import Message, Stream
@@ -205,3 +207,31 @@ def test_payload_lengths_from_one_channel_use_to_the_maximum_decode():
                                 abs_tol=1e-3)
         else:
             assert got == [] and rx.stats["rejected_by"] == {"frame_length": 1}
+
+
+def test_header_verdicts_are_reused_only_for_the_same_layout():
+    """The receiver keeps the policy's verdict per header layout (scheme, image shape, streams;
+    not the sequence number, the analog scales or the side information): repeated frames,
+    accepted or rejected, get the verdict of the first with their own header; a new layout, an
+    invalid scale or a new policy gets a verdict of its own."""
+    tx, rx = FrameTransmitter(), FrameReceiver(policy=ReceiverPolicy(accept="ota-test"))
+    parts = [np.zeros(700, np.complex64)]
+    plan = [((3, 16, 16), "ota-test"), ((3, 8192, 8192), "ota-test"), ((3, 16, 16), "ota-test"),
+            ((3, 8192, 8192), "ota-test"), ((3, 16, 16), "bogus"), ((3, 16, 16), "ota-test")]
+    for seq, (shape, scheme) in enumerate(plan):
+        parts += [_frame(tx, shape, 10 + seq, scheme, side={"n": seq}), np.zeros(300, np.complex64)]
+    got = rx.push(np.concatenate(parts) * 0.5)
+    assert [f.seq for f in got] == [10, 12, 15]
+    assert [f.header.seq for f in got] == [10, 12, 15] and [f.header.side for f in got] == [{"n": 0}, {"n": 2}, {"n": 5}]
+    assert len({f.header.streams[0].scale for f in got}) == 3     # (random data: scales differ)
+    assert rx.stats["rejected_by"] == {"image_size": 2, "scheme": 1}
+    assert len(rx._verdicts) == 3                      # three layouts for six frames
+    # an invalid analog scale is not covered by the verdict of a valid one
+    bad = got[0].header
+    bad.streams[0].scale = float("nan")
+    raw = hdr.pack(bad)
+    n_sym = header_symbols(hdr.chunks_of(raw))
+    assert rx._verdict(raw, n_sym)[-1].reason == "scale"
+    # a policy swapped in starts from no verdicts
+    rx.policy = ReceiverPolicy(accept="deepjscc")
+    assert rx._verdict(hdr.pack(got[1].header), n_sym)[-1].reason == "scheme"

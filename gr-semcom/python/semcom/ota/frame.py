@@ -54,6 +54,7 @@ HEADER_CHUNK_SYMBOLS = HEADER_CODEWORD_BITS               # BPSK: one RE per cod
 LTS1_OFFSET = STF_LEN + LTF_GUARD                          # 192: frame start -> first long symbol
 PHASE_SMOOTH = 9                                           # symbols averaged for the common phase
 DIGITAL_RECEIVERS_KEPT = 16                                # (MCS, codeword size) receivers cached
+HEADER_VERDICTS_KEPT = 16                                  # header templates whose verdict is cached
 # Samples of larger magnitude are treated as missing (zeroed, counted): 120 dB above a full-scale
 # radio stream (+-1), they only come from garbage, and they would swamp the detector's running sums.
 MAX_SAMPLE_ABS = 1e6
@@ -70,9 +71,23 @@ def header_symbols(chunks: int) -> int:
 def _fill(x: np.ndarray) -> np.ndarray:
     """Pad REs to whole OFDM symbols with the known pad sequence -> [n, 48]."""
     n = max(1, math.ceil(len(x) / N_DATA))
-    out = np.tile(PAD, math.ceil(n * N_DATA / len(PAD)))[: n * N_DATA].copy()
+    out = np.empty(n * N_DATA, np.complex64)
     out[: len(x)] = x
+    pad = out[len(x):]                # the pad sequence continues where it would have been
+    a = len(x) % len(PAD)
+    if a + len(pad) <= len(PAD):
+        pad[:] = PAD[a: a + len(pad)]
+    else:
+        pad[:] = np.tile(PAD, math.ceil((a + len(pad)) / len(PAD)))[a: a + len(pad)]
     return out.reshape(n, N_DATA)
+
+
+def _layout_key(header: hdr.Header, n_sym: int) -> tuple:
+    """What a receiver policy's verdict on a header depends on: every field but the sequence
+    number, the side information and the analog scales (only whether each is valid)."""
+    return (header.scheme, tuple(header.image_shape), n_sym,
+            tuple((s.name, s.kind, tuple(s.shape), s.length, s.mcs, s.codeword_bits,
+                   s.kind != ANALOG or (math.isfinite(s.scale) and s.scale > 0)) for s in header.streams))
 
 
 def _stream_symbols(info: hdr.StreamInfo) -> int:
@@ -151,9 +166,15 @@ _LTS_FREQ_C = LTS_FREQ.astype(np.complex128)
 SYMBOL_T0 = DATA_OFFSET + CP - BACKOFF + FFT // 2 - (STF_LEN + LTF_GUARD + FFT)   # 108
 
 
+_TIMES = SYMBOL_T0 + SYMBOL * np.arange(8192, dtype=np.float64)
+_TIMES.flags.writeable = False
+
+
 def symbol_times(first: int, count: int) -> np.ndarray:
     """Sample time of the FFT window centre of OFDM symbols first.. from the LTF's centre (the
-    reference of the channel estimate, where the sampling-clock drift is zero)."""
+    reference of the channel estimate, where the sampling-clock drift is zero); read-only."""
+    if 0 <= first and first + count <= len(_TIMES):
+        return _TIMES[first: first + count]
     return SYMBOL_T0 + SYMBOL * (np.arange(count, dtype=np.float64) + first)
 
 
@@ -467,6 +488,8 @@ class FrameReceiver:
         self._header_tx = FrameTransmitter()
         self._rx = OrderedDict()
         self._demapper = AnalogDemapper()
+        self._verdicts = OrderedDict()
+        self._verdicts_policy = self.policy
         self.reset()
 
     def reset(self):
@@ -625,36 +648,41 @@ class FrameReceiver:
             t_all = symbol_times(0, n_eq)
             eq_all = _k.track_equalise(y_all, h0, pilots(0, n_eq), POS_PILOT, POS_DATA, _K, t_all,
                                        p["no_lts"], self.tracking, _NO_C, _NO_T)[0]
-            p["hdr_eq"] = cached = (y_all, t_all, eq_all)
-        y, t, eq = cached[0][:n_sym], cached[1][:n_sym], cached[2][:n_sym]
-        # LLR noise: channel noise plus the smoothed LTF estimate's error (N0 / 10)
-        no = np.broadcast_to(1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2, eq.shape)
-        done = p.get("raw", b"")                      # chunks decoded so far
-        a = len(done) // hdr.CHUNK_BYTES * HEADER_CHUNK_SYMBOLS
-        ns = p["chunks"] * HEADER_CHUNK_SYMBOLS
-        bits, ok = self._header_rx.decode_numpy(eq.reshape(-1)[a:ns], no.reshape(-1)[a:ns],
-                                                num_bits=(ns - a) // HEADER_CHUNK_SYMBOLS * hdr.CHUNK_BITS)
-        if ok is None or not bool(ok.all()):
+            # LLR noise per data subcarrier: channel noise plus the smoothed LTF estimate's error (N0 / 10)
+            no_sc = 1.1 * p["no_lts"] / np.abs(h0[POS_DATA]) ** 2
+            p["hdr_eq"] = cached = (y_all, t_all, eq_all.reshape(-1), np.tile(no_sc, len(y_all)))
+        # decode the chunks not decoded yet: those announced, or as many as the last header had
+        # when their symbols are equalised already (one LDPC call instead of one per chunk)
+        done = p.get("raw", b"")
+        first = len(done) // hdr.CHUNK_BYTES
+        upto = p["chunks"]
+        if self._chunks_hint > upto and len(cached[2]) >= self._chunks_hint * HEADER_CHUNK_SYMBOLS:
+            upto = self._chunks_hint
+        a, ns = first * HEADER_CHUNK_SYMBOLS, upto * HEADER_CHUNK_SYMBOLS
+        bits, ok = self._header_rx.decode_numpy(cached[2][a:ns], cached[3][a:ns],
+                                                num_bits=(upto - first) * hdr.CHUNK_BITS)
+        if ok is None or not ok[0]:
             return self._fail_header(p)
         raw = done + np.packbits(bits).tobytes()
-        p["raw"] = raw
         try:
             chunks = hdr.chunks_of(raw)
-            self._chunks_hint = min(chunks, 4)
-            if chunks != p["chunks"]:
-                p["chunks"] = chunks
-                return True       # decode again with all chunks once they have arrived
-            header = hdr.unpack(raw)
-        except (hdr.HeaderError, ValueError, KeyError):
+        except hdr.HeaderError:
             return self._fail_header(p)
-        try:
-            self.policy.check_header(header)
-            n_pay = payload_symbols(header.streams)
-            total = DATA_OFFSET + (n_sym + n_pay) * SYMBOL
-            self.policy.check_frame_length(total)
-            spec = self.decoder_spec or self.policy.decoder_spec(header.scheme)
-        except FrameRejected as exc:
-            return self._reject(p, header, exc, n_sym)
+        self._chunks_hint = min(chunks, 4)
+        if not ok[: min(chunks, upto) - first].all():
+            return self._fail_header(p)
+        if chunks > upto:
+            p["raw"], p["chunks"] = raw, chunks
+            return True           # decode the rest once its symbols have arrived
+        raw = raw[: chunks * hdr.CHUNK_BYTES]
+        n_sym = header_symbols(chunks)
+        y, t = cached[0][:n_sym], cached[1][:n_sym]
+        verdict = self._verdict(raw, n_sym)
+        if verdict is None:
+            return self._fail_header(p)
+        header, n_pay, total, spec, rejected = verdict
+        if rejected is not None:
+            return self._reject(p, header, rejected, n_sym)
         # decision-directed refit: LTF + every header RE are known now
         known = np.empty((n_sym + 2, len(USED)), dtype=np.complex64)
         known[:2] = LTS_FREQ
@@ -666,6 +694,39 @@ class FrameReceiver:
         p.update(stage="payload", header=header, raw=raw, n_hdr=n_sym, n_pay=n_pay, h=h, no=no,
                  snr_db=10 * math.log10(signal / no), total=total, spec=spec, **track)
         return True
+
+    def _verdict(self, raw: bytes, n_sym: int):
+        """(header, payload symbols, frame samples, decoder spec, FrameRejected or None) of the
+        header bytes ``raw``; None when they do not parse. The policy's verdict depends on the
+        scheme, the image shape and the streams' layouts, not on the sequence number, the analog
+        scales or the side information, so it is kept per layout (:func:`_layout_key`) and reused
+        for the next frames of the same transmitter."""
+        try:
+            header = hdr.unpack(raw)
+        except (hdr.HeaderError, ValueError, KeyError):
+            return None
+        if self._verdicts_policy is not self.policy:
+            self._verdicts.clear()
+            self._verdicts_policy = self.policy
+        key = _layout_key(header, n_sym)
+        hit = self._verdicts.get(key)
+        if hit is not None:
+            self._verdicts.move_to_end(key)
+            return (header,) + hit
+        n_pay = total = 0
+        spec, rejected = "", None
+        try:
+            self.policy.check_header(header)
+            n_pay = payload_symbols(header.streams)
+            total = DATA_OFFSET + (n_sym + n_pay) * SYMBOL
+            self.policy.check_frame_length(total)
+            spec = self.decoder_spec or self.policy.decoder_spec(header.scheme)
+        except FrameRejected as exc:
+            rejected = exc
+        self._verdicts[key] = (n_pay, total, spec, rejected)
+        while len(self._verdicts) > HEADER_VERDICTS_KEPT:
+            self._verdicts.popitem(last=False)
+        return header, n_pay, total, spec, rejected
 
     def _payload(self, p):
         t0, n_hdr, n_pay = p["t0"], p["n_hdr"], p["n_pay"]

@@ -6,7 +6,7 @@ one core: about 0.1 microseconds per sample, 1.2 ms per frame of 12 000 samples.
 chain of small per-frame operations lives here as one compiled call:
 
 * :func:`front_end_pass`: DC / IQ-imbalance correction and the block statistics in one pass.
-* :func:`sc_metric`: the Schmidl & Cox metric, running sums restarted every
+* :func:`sc_metric`: the Schmidl & Cox metric, window sums from prefix sums restarted every
   :data:`MOVSUM_BLOCK` outputs (a huge burst cannot swamp sums far after it).
 * :func:`derotate`: CFO removal, the phase anchored exactly every 64 samples.
 * :func:`lts_search`: integer CFO and timing from the long training symbols.
@@ -92,7 +92,9 @@ def sc_metric(r_in, dc_block, lead, floor=0.0):
     the energies of the two windows (``c = 0`` where either is below 1e-20). ``dc_block``: of
     ``r`` minus its moving mean over ``HALF`` samples (fewer at the start), the first ``lead``
     samples being history only. ``floor``: ``c`` is only computed where it exceeds ``floor``
-    (0 elsewhere; a detector needs no more and skips a square root per sample). Returns
+    (0 elsewhere; a detector needs no more and skips a square root per sample); so is ``P``
+    (written only there: the untouched zero pages of a long output cost nothing). Window sums are
+    differences of float64 prefix sums restarted every :data:`MOVSUM_BLOCK` outputs. Returns
     (c float64, P complex128)."""
     if dc_block:
         n_in = len(r_in)
@@ -115,37 +117,42 @@ def _sc(r, floor2):
     if count <= 0:
         return np.zeros(0), np.zeros(0, np.complex128)
     c = np.zeros(count)
-    p = np.empty(count, np.complex128)
-    for a in range(0, count, MOVSUM_BLOCK):     # running sums restarted every block
-        pr = 0.0
-        pi = 0.0
-        e1 = 0.0
-        e2 = 0.0
-        for m in range(a, a + WINDOW):
-            x = complex(r[m])           # float64 products, whatever the input's precision
-            y = complex(r[m + HALF])
-            pr += x.real * y.real + x.imag * y.imag
-            pi += x.real * y.imag - x.imag * y.real
-            e1 += x.real * x.real + x.imag * x.imag
-            e2 += y.real * y.real + y.imag * y.imag
-        for d in range(a, min(a + MOVSUM_BLOCK, count)):
-            if d > a:
-                m = d + WINDOW - 1
-                o = d - 1
-                x = complex(r[m])
-                y = complex(r[m + HALF])
-                xo = complex(r[o])
-                yo = complex(r[o + HALF])
-                pr += (x.real * y.real + x.imag * y.imag) - (xo.real * yo.real + xo.imag * yo.imag)
-                pi += (x.real * y.imag - x.imag * y.real) - (xo.real * yo.imag - xo.imag * yo.real)
-                # R1 of d is R2 of d - HALF; both advance by one sample
-                e1 += (x.real * x.real + x.imag * x.imag) - (xo.real * xo.real + xo.imag * xo.imag)
-                e2 += (y.real * y.real + y.imag * y.imag) - (yo.real * yo.real + yo.imag * yo.imag)
-            p[d] = complex(pr, pi)
+    p = np.zeros(count, np.complex128)
+    span = MOVSUM_BLOCK + WINDOW + HALF
+    zr = np.empty(span)
+    zi = np.empty(span)
+    e = np.empty(span)
+    for a in range(0, count, MOVSUM_BLOCK):     # prefix sums restarted every block
+        b = min(a + MOVSUM_BLOCK, count)
+        m_z = b - a + WINDOW - 1                 # lag products d .. d + WINDOW - 1 of the block
+        # float64 prefix sums from the block's start: |r|^2 and conj(r[m]) r[m + HALF]
+        zr[0] = 0.0
+        zi[0] = 0.0
+        e[0] = 0.0
+        acc = 0.0
+        for m in range(m_z + HALF):
+            x = complex(r[a + m])
+            acc += x.real * x.real + x.imag * x.imag
+            e[m + 1] = acc
+        ar = 0.0
+        ai = 0.0
+        for m in range(m_z):
+            x = complex(r[a + m])
+            y = complex(r[a + m + HALF])
+            ar += x.real * y.real + x.imag * y.imag
+            ai += x.real * y.imag - x.imag * y.real
+            zr[m + 1] = ar
+            zi[m + 1] = ai
+        for d in range(b - a):
+            pr = zr[d + WINDOW] - zr[d]
+            pi = zi[d + WINDOW] - zi[d]
+            e1 = e[d + WINDOW] - e[d]                  # R1 of d
+            e2 = e[d + HALF + WINDOW] - e[d + HALF]    # R2 of d
             pp = pr * pr + pi * pi
             ee = e1 * e2
             if pp > floor2 * ee and e1 > 1e-20 and e2 > 1e-20:
-                c[d] = math.sqrt(pp / max(ee, 1e-30))
+                c[a + d] = math.sqrt(pp / max(ee, 1e-30))
+                p[a + d] = complex(pr, pi)
     return c, p
 
 

@@ -44,13 +44,18 @@ POLARITY = _polarity()
 _PILOT_TABLE = (POLARITY[:, None] * PILOT_VALUES[None, :]).astype(np.complex64)   # [127, 4]
 
 
+_PILOT_LONG = np.tile(_PILOT_TABLE, (65, 1))       # 8255 symbols: any frame up to 660k samples
+_PILOT_LONG.flags.writeable = False
+
+
 def pilots(first: int, count: int) -> np.ndarray:
     """Pilot values [count, 4] of OFDM symbols ``first .. first+count-1`` (counted from the first
-    symbol after the training fields)."""
-    reps = (first % len(POLARITY) + count) // len(POLARITY) + 1
-    table = _PILOT_TABLE if reps == 1 else np.tile(_PILOT_TABLE, (reps, 1))
+    symbol after the training fields; a read-only view for frames up to 8128 symbols)."""
     a = first % len(POLARITY)
-    return table[a: a + count]
+    if a + count <= len(_PILOT_LONG):
+        return _PILOT_LONG[a: a + count]
+    reps = (a + count) // len(POLARITY) + 1
+    return np.tile(_PILOT_TABLE, (reps, 1))[a: a + count]
 
 
 def modulate(data: np.ndarray, first: int = 0) -> np.ndarray:

@@ -79,9 +79,9 @@ def sc_metric(r: np.ndarray, dc_block: bool = False, lead: int = 0, floor: float
     with any period) is removed, and a filtered periodic STF stays periodic, so a DC offset above
     the noise cannot look like a preamble on silence.
 
-    One compiled pass (:func:`semcom.ota.kernels.sc_metric`), running sums restarted every
-    :data:`MOVSUM_BLOCK` outputs. ``floor``: ``c`` only where it exceeds ``floor``, 0 elsewhere
-    (what a detector with that threshold needs)."""
+    One compiled pass (:func:`semcom.ota.kernels.sc_metric`), prefix sums restarted every
+    :data:`MOVSUM_BLOCK` outputs. ``floor``: ``c`` and ``P`` only where ``c`` exceeds ``floor``,
+    0 elsewhere (what a detector with that threshold needs)."""
     return _k.sc_metric(np.ascontiguousarray(r, dtype=np.complex64), bool(dc_block), int(lead), float(floor))
 
 
