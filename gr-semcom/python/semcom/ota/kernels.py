@@ -179,7 +179,11 @@ def lts_search(seg, cands, n0, lts):
     """Integer CFO and timing: for every candidate CFO (subcarrier spacings) in ``cands``, derotate
     ``seg`` and correlate both long training symbols (``lts``, 64 samples, energy ``E``) at every
     lag; the metric ``(|c1| + |c2|) / sqrt(2 E (E1 + E2))`` is <= 1 (Cauchy-Schwarz). Returns (index
-    of the best candidate, its lag, its metric); (-1, -1, 0) for a segment shorter than 128."""
+    of the best candidate, its lag, its metric); (-1, -1, 0) for a segment shorter than 128.
+
+    The derotation only turns each correlation by a phase of its lag, so ``|c|`` is computed as the
+    correlation of ``seg`` itself with the template rotated the other way (64 values per
+    candidate), and the window energies, which no rotation changes, once."""
     lags = len(seg) - 2 * FFT + 1
     if lags < 1:
         return -1, -1, 0.0
@@ -187,20 +191,42 @@ def lts_search(seg, cands, n0, lts):
     for m in range(FFT):
         e_lts += lts[m].real * lts[m].real + lts[m].imag * lts[m].imag
     npos = len(seg) - FFT + 1
-    corr = np.empty(npos)
+    sr = np.empty(len(seg))
+    si = np.empty(len(seg))
+    for i in range(len(seg)):
+        sr[i] = seg[i].real
+        si[i] = seg[i].imag
     en = np.empty(npos)
+    acc_e = 0.0
+    for m in range(FFT):
+        acc_e += sr[m] * sr[m] + si[m] * si[m]
+    en[0] = acc_e
+    for d in range(1, npos):
+        o = d - 1
+        m = d + FFT - 1
+        acc_e += (sr[m] * sr[m] + si[m] * si[m]) - (sr[o] * sr[o] + si[o] * si[o])
+        en[d] = acc_e
+    corr = np.empty(npos)
+    tr = np.empty(FFT)
+    ti = np.empty(FFT)
     best_i, best_k, best_m = -1, -1, -1.0
     for ci in range(len(cands)):
-        s = derotate(seg, cands[ci], n0)
+        # conj(lts[m] exp(+j w m)): seg[d + m] exp(-j w (n0 + d + m)) conj(lts[m]) summed over m
+        # is exp(-j w (n0 + d)) times the sum of seg[d + m] times this
+        w = TWO_PI * cands[ci] / FFT
+        for m in range(FFT):
+            v = complex(lts[m]) * complex(math.cos(w * m), math.sin(w * m))
+            tr[m] = v.real
+            ti[m] = -v.imag
         for d in range(npos):
-            acc = 0j
-            ee = 0.0
+            ar = 0.0
+            ai = 0.0
             for m in range(FFT):
-                v = complex(s[d + m])
-                acc += v * lts[m].conjugate()
-                ee += v.real * v.real + v.imag * v.imag
-            corr[d] = abs(acc)
-            en[d] = ee
+                xr = sr[d + m]
+                xi = si[d + m]
+                ar += xr * tr[m] - xi * ti[m]
+                ai += xr * ti[m] + xi * tr[m]
+            corr[d] = math.sqrt(ar * ar + ai * ai)
         for k in range(lags):
             norm = math.sqrt(max((en[k] + en[k + FFT]) * 2.0 * e_lts, 1e-30))
             metric = (corr[k] + corr[k + FFT]) / norm
@@ -284,12 +310,22 @@ def kalman_phase(z, r, q, qw, w0):
     Rauch-Tung-Striebel smoother. ``r``: measurement variance (rad^2), ``q``/``qw``: process
     variances of the phase and of its step, ``w0``: the first guess of the step. Returns the
     smoothed phases and the innovations' negative log-likelihood (after the first two symbols)."""
-    n = len(z)
+    az = np.empty(len(z))
+    for s in range(len(z)):
+        az[s] = math.atan2(z[s].imag, z[s].real)
+    return kalman_angles(az, r, q, qw, w0)
+
+
+@njit(cache=True, nogil=True)
+def kalman_angles(az, r, q, qw, w0):
+    """:func:`kalman_phase` of the phasors' angles ``az`` [n] (each measurement unwrapped around
+    its prediction)."""
+    n = len(az)
     xf = np.zeros((n, 2))
     pf = np.zeros((n, 2, 2))
     xp = np.zeros((n, 2))
     pp = np.zeros((n, 2, 2))
-    x0, x1 = np.angle(z[0]), w0
+    x0, x1 = az[0], w0
     p00, p01, p11 = 1e3, 0.0, 1.0
     nll = 0.0
     for s in range(n):
@@ -298,7 +334,8 @@ def kalman_phase(z, r, q, qw, w0):
             p00, p01, p11 = p00 + 2 * p01 + p11 + q, p01 + p11, p11 + qw
         xp[s, 0], xp[s, 1] = x0, x1
         pp[s, 0, 0], pp[s, 0, 1], pp[s, 1, 0], pp[s, 1, 1] = p00, p01, p01, p11
-        m = x0 + np.angle(z[s] * np.exp(-1j * x0))
+        d = az[s] - x0
+        m = x0 + (d - TWO_PI * math.floor((d + math.pi) / TWO_PI))   # the angle's branch nearest x0
         sv = p00 + r
         k0, k1 = p00 / sv, p01 / sv
         e = m - x0
@@ -373,8 +410,11 @@ def track_phase(q, k, t, beta, no):
     qv = max(dsq / (n - 1) - 2 * r, 1e-6 * r)
     phase, best = np.zeros(n), np.inf
     qws = np.array([1e-3 * qv, 1e-8, 1e-7, 1e-6, 1e-5])
+    az = np.empty(n)
+    for s in range(n):
+        az[s] = math.atan2(z[s].imag, z[s].real)
     for i in range(len(qws)):
-        ph, nll = kalman_phase(z, r, qv, qws[i], w0)
+        ph, nll = kalman_angles(az, r, qv, qws[i], w0)
         if nll < best:
             phase, best = ph, nll
     if n > 2:
@@ -471,6 +511,17 @@ def pilot_products(y, h, pil, pos):
 
 
 @njit(cache=True, nogil=True)
+def slope_phasors(bt, k0, rot):
+    """``rot[i] = exp(-1j bt (k0 + i))`` for every i (one subcarrier's step at a time; integer
+    subcarrier indices from ``k0``): the sampling-clock slope without a sine per RE."""
+    z = complex(math.cos(bt * k0), -math.sin(bt * k0))
+    st = complex(math.cos(bt), -math.sin(bt))
+    for i in range(len(rot)):
+        rot[i] = z
+        z *= st
+
+
+@njit(cache=True, nogil=True)
 def header_refit(y_ltf, y, h0, known, t, k, pair_i, pair_j, tracking):
     """Decision-directed channel refit once the header is decoded: the two long training symbols
     ``y_ltf`` [2, 52] and the header's symbols ``y`` [n, 52], every RE known (``known`` [n + 2,
@@ -499,15 +550,17 @@ def header_refit(y_ltf, y, h0, known, t, k, pair_i, pair_j, tracking):
                 acc += q[s, pair_j[u]] * q[s, pair_i[u]].conjugate()
             c_hdr[s] = acc
         beta = fit_slope_rate(c_hdr, t)
+        k0 = k[0]
+        rot = np.empty(int(k[m_used - 1] - k0) + 1, np.complex128)
         for s in range(n):
+            slope_phasors(beta * t[s], k0, rot)
             acc = 0j
             for j in range(m_used):
-                ph = -beta * t[s] * k[j]
-                acc += q[s, j] * complex(math.cos(ph), math.sin(ph))
+                acc += q[s, j] * rot[int(k[j] - k0)]
             a = math.atan2(acc.imag, acc.real)
+            za = complex(math.cos(a), -math.sin(a))
             for j in range(m_used):
-                ph = -(a + beta * t[s] * k[j])
-                ys[s + 2, j] = complex(y[s, j]) * complex(math.cos(ph), math.sin(ph))
+                ys[s + 2, j] = complex(y[s, j]) * za * rot[int(k[j] - k0)]
     else:
         for s in range(n):
             for j in range(m_used):
