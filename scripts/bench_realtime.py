@@ -156,9 +156,18 @@ def main():
     ap.add_argument("--min-buffer", type=int, default=0,
                     help="minimum output buffer of the channel block, items (0: GNU Radio's default)")
     ap.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    ap.add_argument("--push-only", type=int, default=0, metavar="PASSES",
+                    help="only FrameReceiver.push on --frames frames, PASSES times: print the best pass (for "
+                         "side-by-side runs against another checkout: PYTHONPATH=<checkout>/gr-semcom/python)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     frame = warm_up()
+    if args.push_only:
+        import semcom
+        best = min((stages(frame, args.frames) for _ in range(args.push_only)), key=lambda r: r["total_ms"])
+        print(f"push: {Path(semcom.__file__).parents[2]}: best of {args.push_only}: {best['total_ms']:.3f} ms per "
+              f"{len(frame)}-sample frame, x {best['ratio']:.2f} of 10 Msps", flush=True)
+        return
     runs = []
     for _ in range(args.runs):
         runs.append(flowgraph(args.frames, min_buffer=args.min_buffer))

@@ -419,3 +419,29 @@ def test_semantic_tx_encoding_ahead_on_a_worker_sends_the_same_samples_and_ends(
     assert enc3 > 0                      # measured in the worker thread
     with pytest.raises(ValueError):
         semantic_tx(scheme="ota-test", encode_ahead=-1)
+
+
+def test_semantic_rx_constellation_pdus_at_most_every_symbols_period():
+    """The symbols port carries the last frame's equalised REs of a work() call that completed
+    frames, at most once every symbols_period seconds (0: every such call)."""
+    from semcom.gr.semantic_rx import semantic_rx
+    from semcom.gr.semantic_tx import semantic_tx
+    tx = semantic_tx(scheme="ota-test", images=str(Path(__file__).resolve().parents[1] / "data" / "demo" / "astronaut.png"),
+                     size=32, repeat=0, gap=0, stats_file="")
+    frames = [tx.make_frame(tx._next_image()) for _ in range(6)]
+    s = np.concatenate([np.zeros(300, np.complex64)] + frames + [np.zeros(300, np.complex64)])
+    counts = {}
+    for period in (0.0, 3600.0):
+        rx = semantic_rx(scheme="ota-test", out_dir="", drop_when_busy=True, resume=False, symbols_period=period)
+        sent, calls_with_frames = [], 0
+        rx.message_port_pub = lambda port, msg: sent.append(pmt.symbol_to_string(port))
+        for i in range(0, len(s), 4096):
+            before = rx.receiver.stats["decoded"]
+            rx.work([s[i:i + 4096]], [])
+            calls_with_frames += rx.receiver.stats["decoded"] > before
+        assert rx.receiver.stats["decoded"] == 6
+        counts[period] = (sent.count("symbols"), calls_with_frames)
+    assert counts[0.0][0] == counts[0.0][1] >= 5
+    assert counts[3600.0][0] == 1
+    with pytest.raises(ValueError, match="symbols_period"):
+        semantic_rx(scheme="ota-test", out_dir="", symbols_period=-1)
