@@ -54,7 +54,7 @@ HEADER_CHUNK_SYMBOLS = HEADER_CODEWORD_BITS               # BPSK: one RE per cod
 LTS1_OFFSET = STF_LEN + LTF_GUARD                          # 192: frame start -> first long symbol
 PHASE_SMOOTH = 9                                           # symbols averaged for the common phase
 DIGITAL_RECEIVERS_KEPT = 16                                # (MCS, codeword size) receivers cached
-HEADER_VERDICTS_KEPT = 16                                  # header templates whose verdict is cached
+HEADER_VERDICTS_KEPT = 16                                  # header layouts whose policy verdict is kept
 # Samples of larger magnitude are treated as missing (zeroed, counted): 120 dB above a full-scale
 # radio stream (+-1), they only come from garbage, and they would swamp the detector's running sums.
 MAX_SAMPLE_ABS = 1e6
