@@ -287,7 +287,7 @@ class StreetScene:
     def sample_params(self, rng, tries: int = 40):
         """A random valid view (dict) using ``rng``; validity is checked on its label map."""
         sw = self.cfg["sidewalk"]
-        road = (self.dist > sw + 4.0)
+        road = (self.dist > sw + 4.0) & (self.dist < sw + 16.0)   # in a street, not a field
         margin = int(30 / _GRID)
         road[:margin] = road[-margin:] = False
         road[:, :margin] = road[:, -margin:] = False
