@@ -15,11 +15,14 @@ reason and not decoded; at most a few codecs stay loaded. For every image:
 * a PDU on the ``images`` port: metadata dict (seq, scheme, snr_est, cfo, timing, failures, file,
   psnr/lpips when a reference is given, payload_uses / overhead_uses) and the PNG bytes as a
   u8vector,
-* a PDU on the ``symbols`` port for every received frame: up to 1024 of its equalised payload
-  REs (c32vector; for a constellation display, e.g. ``qtgui.const_sink_c``'s ``in`` port),
+* a PDU on the ``symbols`` port at most every ``symbols_period`` seconds: up to 1024 equalised
+  payload REs of the last frame (c32vector; for a constellation display, e.g.
+  ``qtgui.const_sink_c``'s ``in`` port),
 * a dict on the ``stats`` port every ``stats_period`` (0.5) seconds while samples flow: the
   receiver counters (detected, decoded, lost, dropped_busy, images, ...),
-* the JSON stats file (``stats_file``, default ``<out_dir>/stats.json``) rewritten: receiver counters
+* the JSON stats file (``stats_file``, default ``<out_dir>/stats.json``) rewritten after every
+  frame the decoder thread handles when no other frame waits, else at most every
+  :data:`STATS_WRITE_PERIOD` seconds (and at stop): receiver counters
   (detected, decoded, header_failed, truncated, lost, restarts, ...), images written,
   ``dropped_busy`` (frames received but dropped because the decoder was behind, with
   ``drop_when_busy``), the CPU time of both threads, the last frames' metadata, mean PSNR.
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import queue
 import threading
@@ -45,6 +49,8 @@ from gnuradio import gr
 from semcom.ota.policy import FrameRejected
 
 log = logging.getLogger(__name__)
+
+STATS_WRITE_PERIOD = 0.5    # seconds between stats-file rewrites while frames wait for the decoder
 
 
 class semantic_rx(gr.sync_block):
@@ -134,6 +140,7 @@ class semantic_rx(gr.sync_block):
         self.message_port_register_out(pmt.intern("stats"))
         self.stats_period = 0.5
         self._next_stats = 0.0
+        self._stats_written = -math.inf
         self.set_symbols_period(symbols_period)
         self._next_symbols = 0.0
         if resume:
@@ -149,7 +156,7 @@ class semantic_rx(gr.sync_block):
         self._queue.put(None)
         if self._worker is not None:
             self._worker.join(timeout=300)
-        self._write_stats()
+        self._write_stats(force=True)
         return True
 
     def set_drop_when_busy(self, drop_when_busy):
@@ -325,14 +332,22 @@ class semantic_rx(gr.sync_block):
         self._file_index += 1
         self.records.append(meta)
         car = pmt.to_pmt({k: v for k, v in meta.items() if not isinstance(v, list)})
-        self.message_port_pub(pmt.intern("images"),
-                              pmt.cons(car, pmt.init_u8vector(len(png), np.frombuffer(png, np.uint8))))
+        # (from a list: from a numpy array the binding converts element by element, ~5 ms per
+        # 10 kB PNG holding the GIL; a list of ints takes a tenth of that)
+        self.message_port_pub(pmt.intern("images"), pmt.cons(car, pmt.init_u8vector(len(png), list(png))))
         self._write_stats()
 
-    def _write_stats(self):
+    def _write_stats(self, force: bool = False):
+        """Rewrite the stats file: at once when ``force`` or when no frame waits for the decoder,
+        else at most every :data:`STATS_WRITE_PERIOD` seconds (the JSON of the last 100 frames
+        takes milliseconds of the GIL, which the sample thread needs at full rate)."""
         self.records = self.records[-1000:]
         if not self.stats_file:
             return
+        now = time.monotonic()
+        if not force and not self._queue.empty() and now < self._stats_written + STATS_WRITE_PERIOD:
+            return
+        self._stats_written = now
         psnrs = [r["psnr"] for r in self.records if "psnr" in r]
         doc = dict(receiver=self.stats, images=self.count,
                    mean_psnr=float(np.mean(psnrs)) if psnrs else None,
