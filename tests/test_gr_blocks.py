@@ -316,6 +316,29 @@ def test_restarted_receiver_counts_frames_sent_while_it_was_down(tmp_path):
     assert len(list(tmp_path.glob("*.png"))) == 6
 
 
+def test_semantic_rx_decoding_in_a_child_process_writes_the_same_images(tmp_path):
+    """decoder_process=True: the child (started with the flowgraph, the scheme preloaded) writes
+    the same PNG files and per-frame PSNRs as the decoder thread, and stops with the flowgraph."""
+    import json
+    from semcom.ota import images as imgs
+    ref = tmp_path / "ref.png"
+    ref.write_bytes(imgs.to_png(torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(0))))
+    frames = _ota_frames([0, 1, 2])
+    runs = {}
+    for proc in (False, True):
+        out = tmp_path / str(proc)
+        rx = _run_rx(frames, out, scheme="ota-test:factor=2", reference=str(ref), size=16, decoder_process=proc,
+                     resume=False)
+        st = json.loads((out / "stats.json").read_text())
+        runs[proc] = ({p.name: p.read_bytes() for p in out.glob("*.png")}, [r.get("psnr") for r in st["frames"]])
+        assert st["receiver"]["images"] == 3 and st["receiver"]["decode_errors"] == 0
+        if proc:
+            assert st["receiver"]["decoder_restarts"] == 0 and st["receiver"]["decoder_start_s"] > 0
+            assert rx._decoder.preloaded == ["ota-test:factor=2"] and rx._decoder.pid is None   # stopped
+    assert runs[True][0] == runs[False][0] and len(runs[True][0]) == 3
+    assert runs[True][1] == runs[False][1] and all(p is not None and p > 10 for p in runs[True][1])
+
+
 def test_decode_budget_refuses_frames_predicted_too_slow(tmp_path):
     """With a budget far below what a decode takes, the first frame (nothing measured yet) is
     decoded and the next ones are counted as rejected over_budget, not decoded."""

@@ -1,8 +1,12 @@
 """``semantic_rx``: complex baseband samples -> frames -> semantic decode -> PNG files + PDUs.
 
 :class:`semcom.ota.FrameReceiver` finds and decodes frames (Schmidl & Cox, LTS timing and CFO,
-header, payload with the ESTIMATED SNR in the CSI); a worker thread decodes each received
-message, so the neural decoder does not stall the sample stream.
+header, payload with the ESTIMATED SNR in the CSI); a worker thread hands each received message
+to the semantic decoder, so the neural decoder does not stall the sample stream. With
+``decoder_process`` the decoder runs in a child process (:class:`semcom.ota.decoding.DecoderProcess`):
+a crash or a hang in a codec then costs a frame, not the receiver, and the decode does not share
+the interpreter's lock with the sample thread (no measurable gain on a 2-core machine, where the
+child competes for the CPU instead: ``BENCHMARKS.md``).
 
 The air is untrusted (:mod:`semcom.ota.policy`): a frame is decoded only with a codec spec from
 the receiver's own configuration (``accept``, or ``scheme`` for every frame), never with options
@@ -86,23 +90,29 @@ class semantic_rx(gr.sync_block):
     symbols_period : the ``symbols`` port gets the equalised REs of at most one frame every this
         many seconds (0: every frame). A display needs a few per second; at 10 Msps frames come
         by the hundred, and turning 1024 REs into a PMT costs about 0.1 ms of the sample thread.
+    decoder_process : decode in a child process (default off: in a thread of this process). A
+        child that dies is replaced at the next frame; its frame counts in ``decode_errors`` and
+        ``decoder_restarts``. The child starts (imports, the ``scheme`` or ``accept`` codecs) in
+        ``start()``, a few seconds before samples flow.
+    decode_timeout : longest decode of one frame in the child, seconds, including its start and
+        the codec's loading (0: none); a child over it is killed (``decoder_timeouts``).
 
     ``cpu_s`` (also in the stats) is the CPU time of the sample thread's ``work()`` (thread CPU
     time, seconds) and ``samples`` the samples it consumed: ``samples / cpu_s`` is the rate one
     core sustains for detection, sync, header, demodulation and payload LDPC (the semantic decode
-    runs in the worker thread, ``decoder_cpu_s``).
+    runs in the decoder process or thread, ``decoder_cpu_s``).
     """
 
     def __init__(self, scheme="", out_dir="rx_images", reference="", size=0, lpips=False,
                  stats_file="", decoder="fast", max_cfo=2.5, accept="", max_image_side=1024,
                  decode_budget=60.0, resume=True, tracking=True, drop_when_busy=False, queue_size=64,
-                 trim_period=5.0, symbols_period=0.1):
+                 trim_period=5.0, symbols_period=0.1, decoder_process=False, decode_timeout=300.0):
         gr.sync_block.__init__(self, name="semantic_rx", in_sig=[np.complex64], out_sig=None)
         from semcom.ota import FrameReceiver, images as imgs
+        from semcom.ota.decoding import DecoderProcess, FrameDecoder
         from semcom.ota.memory import Trimmer
-        from semcom.ota.policy import CodecCache, DecodeBudget, ReceiverPolicy
+        from semcom.ota.policy import DecodeBudget, ReceiverPolicy
 
-        self._imgs = imgs
         self.scheme = str(scheme or "")
         self.out_dir = str(out_dir or "")
         if self.out_dir:
@@ -121,9 +131,14 @@ class semantic_rx(gr.sync_block):
         self.records = []
         self.worker_stats = dict(decode_errors=0, rejected_by={}, codec_failures=0)
         self.resumed = 0
-        self._codecs = CodecCache(self.policy.max_codecs)
         self._budget = DecodeBudget(self.policy.decode_budget_s)
-        self._ref_cache = {}
+        if decoder_process:
+            preload = [self.scheme] if self.scheme else list(self.policy.accept)[:self.policy.max_codecs] if accept else []
+            self._decoder = DecoderProcess(self.policy.max_codecs, self.refs, self.size, self.want_lpips,
+                                           timeout_s=float(decode_timeout), trim_period=float(trim_period),
+                                           preload=preload)
+        else:
+            self._decoder = FrameDecoder(self.policy.max_codecs, self.refs, self.size, self.want_lpips)
         self._lock = threading.Lock()
         self.drop_when_busy = bool(drop_when_busy)
         if int(queue_size) < 1:
@@ -148,6 +163,15 @@ class semantic_rx(gr.sync_block):
 
     # ------------------------------------------------------------------ GNU Radio
     def start(self):
+        if hasattr(self._decoder, "start"):
+            # the child imports torch and loads the codecs before the first samples come: frames
+            # arriving meanwhile would wait in the queue or, with drop_when_busy, be dropped
+            try:
+                self._decoder.start(wait=True)
+            except Exception as exc:  # DecoderLost: counted; the first frame starts another child
+                log.warning("semantic_rx: the decoder process did not start: %s", exc)
+            for spec, err in getattr(self._decoder, "preload_errors", {}).items():
+                log.warning("semantic_rx: codec %s did not load: %s", spec, err)
         self._worker = threading.Thread(target=self._run, name="semantic_rx-decode", daemon=True)
         self._worker.start()
         return True
@@ -156,6 +180,7 @@ class semantic_rx(gr.sync_block):
         self._queue.put(None)
         if self._worker is not None:
             self._worker.join(timeout=300)
+        self._decoder.close()
         self._write_stats(force=True)
         return True
 
@@ -218,7 +243,10 @@ class semantic_rx(gr.sync_block):
         st["queued"] = self._queue.qsize()
         st["cpu_s"] = round(self.cpu_s, 4)
         st["work_calls"] = self.work_calls
-        st["decoder_cpu_s"] = round(self.decoder_cpu_s, 4)
+        st["decoder_cpu_s"] = round(self.decoder_cpu_s + getattr(self._decoder, "cpu_s", 0.0), 4)
+        st["decoder_restarts"] = getattr(self._decoder, "restarts", 0)
+        st["decoder_timeouts"] = getattr(self._decoder, "timeouts", 0)
+        st["decoder_start_s"] = round(getattr(self._decoder, "start_s", 0.0), 3)
         st["trims"] = self._trimmer.calls
         st["trim_s"] = round(self._trimmer.seconds, 4)
         st["images"] = self.count
@@ -258,14 +286,6 @@ class semantic_rx(gr.sync_block):
         self.receiver.last_seq = last_seq
         self.count, self.resumed = images, resumed
 
-    def _reference(self, seq):
-        if not self.refs:
-            return None
-        path = self.refs[seq % len(self.refs)]
-        if path not in self._ref_cache:
-            self._ref_cache[path] = self._imgs.load(path, self.size)
-        return self._ref_cache[path]
-
     def _run(self):
         while True:
             frame = self._queue.get()
@@ -288,39 +308,25 @@ class semantic_rx(gr.sync_block):
                 self.decoder_cpu_s += time.thread_time() - t
                 self._trimmer.maybe()     # here, not in work(): a trim takes ~10-20 ms
 
-    def decode(self, frame):
-        """Received frame -> (image [1, 3, H, W], codec failures); raises
-        :class:`~semcom.ota.policy.FrameRejected` for a frame over the decode budget."""
-        import torch
+    def _handle(self, frame):
         spec = frame.decoder_spec or self.scheme or frame.scheme
         pixels = int(np.prod(frame.message.image_shape[-2:]))
         self._budget.check(spec, pixels)
-        codec = self._codecs.get(spec)
-        start = time.perf_counter()
-        with torch.no_grad():
-            image = codec.decode(frame.message, frame.csi)
-        self._budget.record(spec, pixels, time.perf_counter() - start)
-        return image.float().clamp(0, 1), list(getattr(codec, "last_failures", []) or [])
-
-    def _handle(self, frame):
-        image, failures = self.decode(frame)
-        png = self._imgs.to_png(image)
+        out = self._decoder.decode(spec, frame.message, frame.csi, int(frame.seq))
+        self._budget.record(spec, pixels, out["seconds"])
+        png = out["png"]
         n = self._file_index
         meta = dict(n=n, seq=int(frame.seq), scheme=frame.scheme, decoder=frame.decoder_spec, snr_est=round(float(frame.snr_db), 3),
                     cfo=round(float(frame.cfo), 5), timing=int(frame.timing), length=int(frame.length),
                     payload_uses=int(frame.extra.get("uses", {}).get("payload", 0)),
                     overhead_uses=int(frame.extra.get("uses", {}).get("overhead", 0)),
-                    failures=[str(f) for f in failures if f is not None], time=time.time())
-        ref = self._reference(frame.seq)
-        if ref is not None and ref.shape == image.shape:
-            from semcom.metrics import psnr
-            meta["psnr"] = round(float(psnr(ref, image)[0]), 3)
-            if self.want_lpips:
-                try:
-                    from semcom.metrics import lpips
-                    meta["lpips"] = round(float(lpips(ref, image)[0]), 4)
-                except Exception as exc:  # weights not converted
-                    meta["lpips_error"] = str(exc)[:200]
+                    failures=out["failures"], time=time.time())
+        if "psnr" in out:
+            meta["psnr"] = round(out["psnr"], 3)
+        if "lpips" in out:
+            meta["lpips"] = round(out["lpips"], 4)
+        if "lpips_error" in out:
+            meta["lpips_error"] = out["lpips_error"]
         if self.out_dir:
             path = os.path.join(self.out_dir, f"{n:06d}_seq{frame.seq}.png")
             with open(path, "wb") as fh:
