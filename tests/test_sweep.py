@@ -208,6 +208,30 @@ def test_results_json_from_the_store(images, tmp_path):
     assert collect(store, g)["_reconstructions"]
 
 
+def test_a_sweep_continues_from_results_json_on_another_machine(images, tmp_path):
+    """The rows of a results.json seed a fresh store: nothing is computed again, collect() gives
+    the same rows; a row of another code version is imported but not reused; a record that is
+    not semcom-eval/1 or garbles a row is refused."""
+    g = grid(images, draws=1, keep_images=0, metrics=("psnr", "ssim"))
+    first = ResultStore(tmp_path / "a.sqlite")
+    run(g, first, progress=False, out_dir=tmp_path / "a")
+    record = json.loads((tmp_path / "a" / "results.json").read_text())
+    record["rows"][0]["version"] = "another-version"          # a row computed by other code
+    second = ResultStore(tmp_path / "b.sqlite")
+    assert second.import_record(record, "a/results.json") == {"imported": len(g.specs()), "present": 0}
+    assert second.import_record(record) == {"imported": 0, "present": len(g.specs())}
+    report = run(g, second, progress=False)
+    assert report["computed"] == 1 and report["skipped"] == len(g.specs()) - 1     # only the stale row
+    strip = lambda rows: sorted((r["scheme"], r["channel"], r["snr_db"], r["image"], r["run"], r["psnr"], r["ssim"],
+                                 r["channel_uses"], r["failure"], r["version"]) for r in rows)
+    assert strip(collect(second, g, False)["rows"]) == strip(collect(first, g, False)["rows"])
+    assert second.duplicates() == [] and second.counts()["computations"] == 1
+    with pytest.raises(StoreError, match="semcom-eval/1"):
+        second.import_record({"schema": "other", "rows": []})
+    with pytest.raises(StoreError, match="lacks or garbles"):
+        second.import_record({**record, "rows": [{k: v for k, v in record["rows"][1].items() if k != "image_sha"}]})
+
+
 def test_the_version_follows_the_model_weights(tmp_path):
     import shutil
     src = REPO / "models" / "deepjscc"

@@ -22,6 +22,10 @@ comparison is
     .venv/bin/python sim/all_schemes/run.py --images 0 --snr 1:20:1 --draws 3 --workers 2
 
 (0 images = the whole test split), or on a Ray cluster with ``--address HOST:PORT --workers N``.
+The store lives in an ignored folder and goes with the machine; ``--seed-from
+sim/all_schemes/results.json`` first adds the committed rows (those of the current code version
+count), so a grid too long for one session grows across sessions: run, commit the rendered
+folder, continue from it next time.
 ``--render-only`` re-renders this folder from the store; ``--check`` verifies that README.md's
 leaderboard equals the one computed from the store (or, without the store, from results.json).
 Run from the repository root:
@@ -313,6 +317,9 @@ def main(argv=None):
     p.add_argument("--address", default=None, help="Ray cluster address")
     p.add_argument("--task-rows", type=int, default=5)
     p.add_argument("--fresh", action="store_true")
+    p.add_argument("--seed-from", default="", metavar="RESULTS_JSON",
+                   help="first add to the store the rows of a results.json it lacks (this folder's, committed: "
+                        "a sweep continues on another machine; rows of another code version are not reused)")
     p.add_argument("--render-only", action="store_true", help="only render this folder from the store")
     p.add_argument("--no-render", action="store_true", help="only fill the store (tests, kill tests)")
     p.add_argument("--check", action="store_true", help="README.md's leaderboard equals the store's")
@@ -343,6 +350,12 @@ def main(argv=None):
             ok = leaderboard_markdown(tables) == readme_leaderboard() == readme_leaderboard(ROOT / "README.md")
             print("README leaderboard matches the store" if ok else "README leaderboard differs from the store")
             return 0 if ok else 1
+        if args.seed_from:
+            doc = json.loads(Path(args.seed_from).read_text())
+            for record in doc.get("resolutions", [doc]):
+                got = store.import_record(record, source=args.seed_from)
+                print(f"{args.seed_from}: {record.get('size', '')} px: {got['imported']} rows imported, "
+                      f"{got['present']} already in the store", flush=True)
         start = time.time()
         if not args.render_only:
             engine = "ray" if (args.workers > 1 or args.address) else "serial"

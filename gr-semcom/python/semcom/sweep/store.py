@@ -222,6 +222,42 @@ class ResultStore:
                             "VALUES (?, ?, ?, ?, ?, ?)",
                             (key, run_id, worker, result.get("seconds"), json.dumps(what), now))
 
+    def import_record(self, record: dict, source: str = "") -> dict:
+        """Add the rows of a ``semcom-eval/1`` record (one resolution of a ``results.json``) that
+        the store lacks, so a sweep started on another machine continues here instead of starting
+        over. Each row's key is rebuilt from the record (its code version included), so rows of
+        another code version never stand in for the current one's. Imported rows carry no blobs
+        (a row whose kept image or features a grid asks for is computed again) and no computation
+        record (they were computed elsewhere); the import is one run (engine ``import``).
+        Returns ``{"imported": n, "present": n}``."""
+        if record.get("schema") != "semcom-eval/1":
+            raise StoreError(f"not a semcom-eval/1 record: schema {record.get('schema')!r}")
+        settings = record.get("settings") or {}
+        metric_names = list(settings.get("metrics") or [])
+        entries = []
+        for r in record.get("rows") or []:
+            try:
+                fields = {"scheme": str(r["scheme"]), "channel": str(r["channel"]), "snr_db": round(float(r["snr_db"]), 6),
+                          "image": str(r["image"]), "image_sha": str(r["image_sha"]), "draw": int(r["run"]),
+                          "seed": int(r["seed"]), "equalizer": str(settings.get("equalizer", "zf")),
+                          "decoder": str(settings.get("decoder", "fast")), "version": str(r["version"])}
+                metrics = {m: float(r[m]) for m in metric_names if r.get(m) is not None}
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StoreError(f"a row of the record lacks or garbles {exc}: {str(r)[:200]}") from exc
+            entries.append((row_key(fields), fields, r, metrics))
+        present = set(self.stored([e[0] for e in entries]))
+        new = [e for e in entries if e[0] not in present]
+        run_id = self.start_run(command=f"import {source}".strip(), grid=settings, engine="import")
+        now = time.time()
+        with self.transaction() as con:
+            con.executemany(
+                f"INSERT OR IGNORE INTO rows (key, {', '.join(KEY_FIELDS)}, {', '.join(VALUE_FIELDS)}, run_id, created) "
+                f"VALUES ({', '.join('?' * (len(KEY_FIELDS) + len(VALUE_FIELDS) + 3))})",
+                [(key, *[fields[k] for k in KEY_FIELDS], r.get("channel_uses"), r.get("cbr"), r.get("bpp"),
+                  r.get("failure"), json.dumps(metrics, sort_keys=True), run_id, now) for key, fields, r, metrics in new])
+        self.finish_run(run_id)
+        return {"imported": len(new), "present": len(entries) - len(new)}
+
     def delete(self, keys):
         """Forget these rows, their blobs, computations and attempts (``--fresh``)."""
         keys = list(keys)
