@@ -117,6 +117,25 @@ def test_destroyed_header_dropped_next_decodes():
     assert rx.stats["lost"] == 1          # the sequence gap
 
 
+def test_a_preamble_without_its_long_training_field_is_a_false_alarm_at_its_place():
+    """Short training field intact, long training field replaced by noise: S&C triggers, the LTS
+    search refuses it; the false alarm is counted with the position of that STF, and the next
+    frame decodes."""
+    from semcom.ota.frame import LTS1_OFFSET
+    rng = np.random.default_rng(8)
+    tx, rx = FrameTransmitter(), FrameReceiver()
+    msgs = _messages(2)
+    f0 = tx.frame(msgs[0], "ota-test", 0)[:LTS1_OFFSET].copy()           # the STF (and guard) only
+    f0 = np.concatenate([f0, (rng.standard_normal(4 * SYMBOL) * (1 + 1j) / 2).astype(np.complex64)])
+    f1 = tx.frame(msgs[1], "ota-test", 1)
+    s, starts, _ = _air([f0, f1], 20.0, rng, max_cfo=0.5)
+    got = _push_chunks(rx, s, rng)
+    assert [f.seq for f in got] == [1]
+    assert rx.stats["false_alarms"] == 1 and rx.stats["detected"] == 1, rx.stats
+    ((pos, metric),) = rx.false_alarm_at
+    assert abs(pos - starts[0]) <= 16 and metric < rx.lts_threshold, (pos, starts[0], metric)
+
+
 def test_truncated_frame_dropped_next_decodes():
     """A transmitter killed mid-frame and restarted: the cut frame is dropped (truncated, lost),
     the restarted sequence is detected and decodes."""

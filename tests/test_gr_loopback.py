@@ -150,7 +150,14 @@ def test_zmq_pair_survives_killed_transmitter(compiled, tmp_path):
         gaps = sum(max(0, b - a - 1) for a, b in zip(seqs[:drop], seqs[1:drop]))
         # lost = sequence gaps + frames cut mid-payload by the kill (their header was seen)
         assert recv["lost"] == gaps + recv["truncated"], (recv, seqs)
-        assert recv["errors"] == 0 and recv["false_alarms"] <= 1, recv
+        assert recv["errors"] == 0, recv
+        # At most one false alarm from the splice: S&C triggers the LTS refused between the last
+        # frame of the killed transmitter and the first of the new one. (Elsewhere the image's
+        # payload triggers S&C at the same place of every 10th frame or so; the LTS refuses it and
+        # no frame is lost to it, as `lost` above shows.)
+        timing = [r["timing"] for r in st["frames"] if "seq" in r]
+        at_splice = [pos for pos, _ in recv["false_alarm_at"] if timing[drop - 1] < pos < timing[drop]]
+        assert len(at_splice) <= 1, (recv, timing[drop - 1:drop + 1])
         print(f"\nZMQ: images {st['images']}, seqs {seqs}, receiver {recv}")
     finally:
         for p in (tx, tx2, rx):

@@ -232,6 +232,7 @@ class semantic_rx(gr.sync_block):
         frames refused for the decode budget, ``decode_errors`` frames whose codec raised."""
         with self._lock:
             st = dict(self.receiver.stats)
+            st["false_alarm_at"] = [list(x) for x in self.receiver.false_alarm_at]
             by = dict(st.get("rejected_by", {}))
         for reason, n in self.worker_stats["rejected_by"].items():
             by[reason] = by.get(reason, 0) + n

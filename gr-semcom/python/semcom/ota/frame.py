@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -501,6 +501,8 @@ class FrameReceiver:
         self.last_seq = None
         self.stats = dict(samples=0, invalid_samples=0, detected=0, decoded=0, header_failed=0, truncated=0,
                           lost=0, restarts=0, false_alarms=0, rejected=0, errors=0, rejected_by={})
+        # (sample index of the S&C trigger's STF start, LTS metric) of the last false alarms
+        self.false_alarm_at = deque(maxlen=32)
 
     # ---------------------------------------------------------------- public
     def push(self, samples) -> list:
@@ -591,6 +593,7 @@ class FrameReceiver:
         cfo_c, lag, metric = lts_search(self._buf.get(a, b), cands, n0=a - t0c)
         if cfo_c is None or metric < self.lts_threshold:
             self.stats["false_alarms"] += 1
+            self.false_alarm_at.append((int(t0c), round(float(metric), 3) if metric is not None else None))
             self._pending = None
             self._search = max(self._search, p["run_end"])
             return True
