@@ -29,7 +29,6 @@ import os
 import platform
 import re
 import resource
-import sys
 import time
 from pathlib import Path
 
@@ -149,6 +148,12 @@ def stages(frame: np.ndarray, frames: int, snr_db: float = 20.0):
                 ratio=len(s) / total / RATE)
 
 
+def median(rows, key, decoder):
+    """Median of ``key`` over the rows of one decoder mode (nan when there are none)."""
+    vals = sorted(r[key] for r in rows if r["decoder"] == decoder)
+    return vals[len(vals) // 2] if vals else float("nan")
+
+
 def main():
     global SCHEME
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -197,19 +202,15 @@ def main():
                   f"decoded {r['rx_decoded']}  images {r['rx_images']}  dropped_busy {r['rx_dropped_busy']}", flush=True)
     if args.separate_only:
         for mode in ("process", "thread"):
-            vals = sorted(r["rx_ratio"] for r in seps if r["decoder"] == mode)
-            if vals:
-                print(f"decoder in a {mode}: median RX x{vals[len(vals) // 2]:.2f} of 10 Msps over {len(vals)} runs")
+            if any(r["decoder"] == mode for r in seps):
+                print(f"decoder in a {mode}: median RX x{median(seps, 'rx_ratio', mode):.2f} of 10 Msps "
+                      f"over {args.runs} runs")
         return
     st = stages(frame, min(args.frames, 400))
     load = os.getloadavg()
     doc = dict(frame_samples=len(frame), runs=runs, separate=seps, stages=st, load=load, date=time.strftime("%Y-%m-%d %H:%M"))
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=1, default=str))
-    def median(rows, key, decoder):
-        vals = sorted(r[key] for r in rows if r["decoder"] == decoder)
-        return vals[len(vals) // 2] if vals else float("nan")
-
     med = sorted(runs, key=lambda r: r["rx_ratio"])[len(runs) // 2]
     lines = [
         "## Real time",

@@ -163,15 +163,14 @@ class semantic_rx(gr.sync_block):
 
     # ------------------------------------------------------------------ GNU Radio
     def start(self):
-        if hasattr(self._decoder, "start"):
-            # the child imports torch and loads the codecs before the first samples come: frames
-            # arriving meanwhile would wait in the queue or, with drop_when_busy, be dropped
-            try:
-                self._decoder.start(wait=True)
-            except Exception as exc:  # DecoderLost: counted; the first frame starts another child
-                log.warning("semantic_rx: the decoder process did not start: %s", exc)
-            for spec, err in getattr(self._decoder, "preload_errors", {}).items():
-                log.warning("semantic_rx: codec %s did not load: %s", spec, err)
+        # a child process imports torch and loads the codecs before the first samples come: frames
+        # arriving meanwhile would wait in the queue or, with drop_when_busy, be dropped
+        try:
+            self._decoder.start(wait=True)
+        except Exception as exc:  # DecoderLost: counted; the first frame starts another child
+            log.warning("semantic_rx: the decoder process did not start: %s", exc)
+        for spec, err in getattr(self._decoder, "preload_errors", {}).items():
+            log.warning("semantic_rx: codec %s did not load: %s", spec, err)
         self._worker = threading.Thread(target=self._run, name="semantic_rx-decode", daemon=True)
         self._worker.start()
         return True

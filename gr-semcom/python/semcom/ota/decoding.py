@@ -100,6 +100,9 @@ class FrameDecoder:
         out["cpu_s"] = time.process_time() - cpu0
         return out
 
+    def start(self, wait: bool = True):
+        """Nothing to start in process (the same interface as :class:`DecoderProcess`)."""
+
     def close(self):
         pass
 
@@ -140,7 +143,7 @@ class DecoderProcess:
         self.preload_errors = {}
         self._proc = None
         self._send = self._recv = None
-        self._started = 0
+        self._ever_started = False
         self._ready = False
         self._t_start = 0.0
 
@@ -173,9 +176,8 @@ class DecoderProcess:
         self._send = Connection(to_child_w, readable=False)
         self._recv = Connection(from_child_r, writable=False)
         self._ready, self._t_start = False, time.perf_counter()
-        if self._started:
-            self.restarts += 1
-        self._started += 1
+        self.restarts += self._ever_started
+        self._ever_started = True
         try:
             _put(self._send, ("config", self.config))
         except OSError as exc:
@@ -219,8 +221,7 @@ class DecoderProcess:
         except Exception as exc:
             raise DecodeError(f"the frame cannot be sent to the decoder process: {exc}") from exc
         deadline = time.perf_counter() + self.timeout_s if self.timeout_s > 0 else None
-        if self._proc is None or self._proc.poll() is not None:
-            self.start(wait=False)
+        self.start(wait=False)              # a new child if there is none running
         self._await_ready(deadline)
         try:
             self._send.send_bytes(request)

@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (row_key);
 """
 
+_INSERT_ROW = (f"INSERT INTO rows (key, {', '.join(KEY_FIELDS)}, {', '.join(VALUE_FIELDS)}, run_id, created) "
+               f"VALUES ({', '.join('?' * (len(KEY_FIELDS) + len(VALUE_FIELDS) + 3))})")
+
 
 class StoreError(ValueError):
     """A file that is not a results store, or a store of another format."""
@@ -199,8 +202,7 @@ class ResultStore:
                 old = con.execute("SELECT metrics FROM rows WHERE key = ?", (key,)).fetchone()
                 if old is None:
                     con.execute(
-                        f"INSERT INTO rows (key, {', '.join(KEY_FIELDS)}, {', '.join(VALUE_FIELDS)}, run_id, created) "
-                        f"VALUES ({', '.join('?' * (len(KEY_FIELDS) + len(VALUE_FIELDS) + 3))})",
+                        _INSERT_ROW,
                         (key, *[fields[k] for k in KEY_FIELDS], result["channel_uses"], result["cbr"],
                          result["bpp"], result["failure"], json.dumps(result["metrics"], sort_keys=True), run_id, now))
                 else:
@@ -251,8 +253,7 @@ class ResultStore:
         now = time.time()
         with self.transaction() as con:
             con.executemany(
-                f"INSERT OR IGNORE INTO rows (key, {', '.join(KEY_FIELDS)}, {', '.join(VALUE_FIELDS)}, run_id, created) "
-                f"VALUES ({', '.join('?' * (len(KEY_FIELDS) + len(VALUE_FIELDS) + 3))})",
+                _INSERT_ROW.replace("INSERT", "INSERT OR IGNORE", 1),
                 [(key, *[fields[k] for k in KEY_FIELDS], r.get("channel_uses"), r.get("cbr"), r.get("bpp"),
                   r.get("failure"), json.dumps(metrics, sort_keys=True), run_id, now) for key, fields, r, metrics in new])
         self.finish_run(run_id)
