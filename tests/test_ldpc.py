@@ -173,3 +173,38 @@ def test_nan_and_inf_inputs():
     assert u0.shape == (3, k) and not bool(ok0.any())
     u_e, ok_e = dec(torch.zeros(0, n))
     assert u_e.shape == (0, k) and ok_e.shape == (0,)
+
+
+_POOL_PROBE = """
+import sys
+import numpy as np
+import numba.np.ufunc.parallel as pool
+import semcom
+from semcom.phy.digital import _ldpc_encoder
+from semcom.phy.ldpc import LDPC5GFastDecoder
+order = sys.argv[1].split(",")
+enc = _ldpc_encoder(824, 1696)
+llr = (4.0 + np.random.default_rng(0).standard_normal((8, 1696))).astype(np.float32)
+seen = []
+for threads in order:
+    LDPC5GFastDecoder(enc, num_iter=5, num_threads=None if threads == "pool" else 1).decode_numpy(llr)
+    seen.append(pool._is_initialized)
+print(",".join(map(str, seen)))
+"""
+
+
+def test_one_thread_decoder_never_starts_the_thread_pool(tmp_path):
+    """num_threads=1 runs the kernel compiled without numba's thread pool, whatever the on-disk
+    cache holds. numba keys its cache by function name, line and bytecode, not by the compile
+    flags. When the serial kernel was compiled from the parallel one's function, it loaded the
+    parallel machine code, so every call in the frame receiver woke a pool thread and waited on it.
+    Each process compiles, or loads from the cache, one kernel first; the pool starts only for
+    the parallel kernel."""
+    import subprocess
+    import sys
+    probe = tmp_path / "probe.py"
+    probe.write_text(_POOL_PROBE)
+    for order, expect in (("pool,serial", "True,True"), ("serial,pool", "False,True"), ("serial", "False")):
+        out = subprocess.run([sys.executable, str(probe), order], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip().splitlines()[-1] == expect, (order, out.stdout)

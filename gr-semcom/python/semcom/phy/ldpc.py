@@ -19,6 +19,7 @@ which does not change the result (such a check only ever sends zero messages).
 from __future__ import annotations
 
 import os as _os
+import types
 
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -196,8 +197,6 @@ def _decode_kernel(llr, out_bits, out_ok, out_iter,
             out_iter[b] = it_done
 
 
-# The same kernel compiled without the thread pool: what num_threads=1 runs (a few blocks per call
-# decode in a fraction of a millisecond, less than waking and syncing a pool costs).
 @njit(cache=True)
 def _to_internal(x, llr_max):
     """Sionna-convention LLRs [B, n] -> the decoder's: negated, NaN -> 0, clipped to +-llr_max."""
@@ -212,7 +211,19 @@ def _to_internal(x, llr_max):
     return out
 
 
-_decode_kernel_serial = njit(parallel=False, cache=True, fastmath=_FASTMATH)(_decode_kernel.py_func)
+# The same kernel compiled without the thread pool: what num_threads=1 runs (a few blocks per call
+# decode in a fraction of a millisecond, less than waking and syncing a pool costs).
+def _renamed(func, name: str):
+    """A copy of ``func`` under another name. numba's on-disk cache is keyed by the function's
+    qualified name, line and bytecode, not by its compile flags: two dispatchers of one Python
+    function load each other's machine code (the serial decoder ran the thread pool's)."""
+    copy = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
+    copy.__qualname__ = name
+    return copy
+
+
+_decode_kernel_serial = njit(parallel=False, cache=True, fastmath=_FASTMATH)(
+    _renamed(_decode_kernel.py_func, "_decode_kernel_serial"))
 
 
 class LDPC5GFastDecoder(Block):
