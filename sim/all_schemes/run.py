@@ -67,15 +67,8 @@ def candidates() -> list:
         out.append(name)
         for folder in sorted(models.glob(f"{name}-*")):
             if (folder / "config.json").is_file():
-                out.append(f"{name}:model_dir={_portable(folder)}")
+                out.append(f"{name}:model_dir={semcom.portable_path(folder)}")
     return out
-
-
-def _portable(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def takes_channel_uses(spec: str) -> bool:

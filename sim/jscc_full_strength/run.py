@@ -101,6 +101,7 @@ def figure(path: Path, snrs, curves: dict):
 @click.option("--models", "models_dir", default=str(ROOT / "models"), show_default=True)
 @click.option("--out", "out_dir", default=str(HERE), show_default=True)
 def main(snr_list, channels, images, draws, store, models_dir, out_dir):
+    import semcom
     from semcom import data
     from semcom.evaluation import evaluate
 
@@ -116,7 +117,7 @@ def main(snr_list, channels, images, draws, store, models_dir, out_dir):
     start = time.time()
     results, curves = [], {}
     for folder, c, d, k in models:
-        jscc_spec = f"deepjscc:model_dir={_portable(folder)}"
+        jscc_spec = f"deepjscc:model_dir={semcom.portable_path(folder)}"
         bpg_spec = f"bpg-ldpc:channel_uses={k},mcs=best"
         res = evaluate([jscc_spec, bpg_spec], chans, snrs, imgs, names, runs=draws,
                        metrics=("psnr", "lpips"), store=store, keep_images=0)
@@ -140,13 +141,6 @@ def main(snr_list, channels, images, draws, store, models_dir, out_dir):
         "# " + __doc__.strip().splitlines()[0] + "\n\n" + "\n".join(__doc__.strip().splitlines()[2:]) + "\n\n"
     readme.write_text(head + README_MARK + "\n\n" + text)
     click.echo(text)
-
-
-def _portable(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def report(rows, snrs, command, n_images, draws, took) -> str:

@@ -192,15 +192,6 @@ def plot_curves(results, schemes, path, metrics, labels=None):
     plt.close(fig)
 
 
-def _portable(path: Path) -> str:
-    """``path`` relative to the working directory when inside it (scheme names in results.json
-    then do not name this machine's checkout)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _channel_uses(spec, image) -> int:
     """K (complex channel uses) that the codec ``spec`` sends for ``image`` [1, 3, H, W]."""
     from semcom.codecs import get_codec
@@ -273,19 +264,19 @@ def main(argv=None):
         schemes += ["deepjscc", f"jpeg2000-ldpc:channel_uses={k_dj}"]
         labels.update({"deepjscc": f"DeepJSCC, K={k_dj}", f"jpeg2000-ldpc:channel_uses={k_dj}": f"JPEG2000+LDPC, K={k_dj}"})
     equal_k = models / "deepjscc-c1"
-    dj_equal = f"deepjscc:model_dir={_portable(equal_k)}"
+    dj_equal = f"deepjscc:model_dir={semcom.portable_path(equal_k)}"
     if (equal_k / "config.json").is_file():
         k_eq = _channel_uses(dj_equal, images[:1])
         if k_eq != k:
             raise SystemExit(f"{equal_k} sends K={k_eq}, SC-SIC K={k}: not the equal-K DeepJSCC")
         schemes.append(dj_equal)
         labels[dj_equal] = f"DeepJSCC c=1 (same K as SC-SIC), K={k}"
-    abl_spec = f"sc-sic:decoder_dir={_portable(ablation)}"
+    abl_spec = f"sc-sic:decoder_dir={semcom.portable_path(ablation)}"
     if ablation.is_dir():
         schemes.append(abl_spec)
         labels[abl_spec] = f"SC-SIC ablation (same further steps, clean), K={k}"
     pretrained = models / "sc-sic" / "pretrain" / "decoder"
-    pre_spec = f"sc-sic:decoder_dir={_portable(pretrained)}"
+    pre_spec = f"sc-sic:decoder_dir={semcom.portable_path(pretrained)}"
     if pretrained.is_dir():
         schemes.append(pre_spec)
         labels[pre_spec] = f"SC-SIC not fine-tuned (pretrained Stage B), K={k}"

@@ -23,3 +23,13 @@ def models_dir():
     """Folder of shipped weights: ``$SEMCOM_MODELS`` or ``<checkout>/models``."""
     from pathlib import Path
     return Path(_os.environ.get("SEMCOM_MODELS", repo_root() / "models"))
+
+
+def portable_path(path) -> str:
+    """``path`` relative to the working directory when inside it, else as given (a codec spec
+    naming a model folder then does not name this machine's checkout)."""
+    from pathlib import Path
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
